@@ -1,0 +1,60 @@
+"""The farm's recipes as a whole: find one by name, render it, and draw their graph."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from farm.errors import FarmError
+from farm.graph import Graph
+from farm.pins import Pins, load_pins
+from farm.platforms import Platform, current
+from farm.recipe.model import Recipe
+from farm.recipe.render import RecipeDocument, discover, read_document, render_all
+from farm.settings import Settings
+
+__all__ = ["Catalog", "UnknownRecipe"]
+
+
+class UnknownRecipe(FarmError, KeyError):
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+@dataclass
+class Catalog:
+    recipes_dir: Path
+    pins: Pins
+    platform: Platform
+
+    @classmethod
+    def from_settings(cls, settings: Settings, platform: Platform | None = None) -> Catalog:
+        return cls(settings.recipes, load_pins(settings.pins_file), platform or current())
+
+    @cached_property
+    def documents(self) -> dict[str, RecipeDocument]:
+        docs = (read_document(f) for f in discover(self.recipes_dir))
+        return {d.declared_name: d for d in docs}
+
+    def document(self, name: str) -> RecipeDocument:
+        try:
+            return self.documents[name]
+        except KeyError:
+            known = ", ".join(sorted(self.documents)) or "none"
+            raise UnknownRecipe(f"no recipe named {name!r} in {self.recipes_dir} (recipes: {known})") from None
+
+    def variants_of(self, name: str) -> list[Recipe]:
+        return render_all(self.document(name), self.pins, self.platform)
+
+    @cached_property
+    def rendered(self) -> dict[str, list[Recipe]]:
+        return {name: render_all(doc, self.pins, self.platform) for name, doc in self.documents.items()}
+
+    def graph(self) -> Graph:
+        """Recipes and their host dependencies among recipes (external wheels are leaves outside it)."""
+        edges = {
+            name: sorted({h.name for r in recipes for h in r.host if h.name in self.documents})
+            for name, recipes in self.rendered.items()
+        }
+        return Graph.build(edges)

@@ -1,0 +1,314 @@
+"""The lint pass: structure (from the schema), values, then the relations between recipes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from packaging.licenses import InvalidLicenseExpression, canonicalize_license_expression
+from packaging.version import InvalidVersion, Version
+
+from farm.graph import Graph
+from farm.locate import Path_, YamlError, load_yaml
+from farm.pins import Pins
+from farm.platforms import Platform, current
+from farm.recipe.model import parse_requirement
+from farm.recipe.render import RecipeDocument, base_context, discover, variants
+from farm.recipe.schema import RECIPE, Violation, is_condition, validate
+from farm.recipe.template import TemplateError, Templates
+from farm.lint.diagnostic import Diagnostic
+from farm.tools import BUILD_TOOLS
+
+__all__ = ["lint_paths", "lint_text"]
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
+
+#: a missing key with its own lint instead of the generic F003
+_MISSING: dict[Path_, str] = {
+    ("build", "number"): "F013",
+    ("maintainers",): "F009",
+    ("test",): "F010",
+    ("about", "license_file"): "F008",
+    ("sha256",): "F006",
+    ("url",): "F023",
+}
+
+
+@dataclass
+class _RecipeLint:
+    """Lints one recipe document and remembers what the cross-recipe pass needs."""
+
+    doc: RecipeDocument
+    pins: Pins
+    platform: Platform
+    out: list[Diagnostic] = field(default_factory=list)
+    host: dict[str, Path_] = field(default_factory=dict)
+    name: str | None = None
+
+    def add(self, code: str, path: Path_, message: str, *, at_key: bool = False) -> None:
+        locs = self.doc.located.locations
+        pos = locs.key(path) if at_key else locs.of(path)
+        self.out.append(Diagnostic(self.doc.file, pos.line, pos.col, code, message))
+
+    # -- structure ---------------------------------------------------------------------
+    def structure(self) -> bool:
+        for path, _ in self.doc.located.locations.duplicates:
+            self.add("F015", path, f"key {path[-1]!r} appears twice in the same mapping", at_key=True)
+        data = self.doc.located.data
+        if not isinstance(data, dict):
+            self.add("F004", (), "a recipe must be a mapping with package, source, build, about, ...")
+            return False
+        violations = list(validate(RECIPE, data))
+        suggested = {(*v.path[:-1], v.extra.get("suggestion")) for v in violations if v.kind == "unknown-key"}
+        for v in violations:
+            if v.kind == "missing" and v.path in suggested:
+                continue  # the misspelt key already says it
+            self.violation(v)
+        return True
+
+    def violation(self, v: Violation) -> None:
+        if v.kind == "unknown-key":
+            self.add("F002", v.path, v.message, at_key=True)
+        elif v.kind == "missing":
+            generic = tuple(k for k in v.path if isinstance(k, str))
+            code = _MISSING.get(v.path) or _MISSING.get(generic[-1:]) or _MISSING.get(generic[-2:]) or "F003"
+            if v.path == ("maintainers",) or (v.path and v.path[0] == "maintainers"):
+                code = "F009"
+            at = v.path[:-1] if v.extra.get("key") and v.path[-1] == v.extra["key"] else v.path
+            self.add(code, at, v.message)
+        else:
+            self.add("F004", v.path, v.message)
+
+    # -- values ------------------------------------------------------------------------
+    def values(self) -> None:
+        data: dict[str, Any] = self.doc.data
+        templates = Templates()
+        context = base_context(self.pins, self.platform, variants(self.doc)[0])
+        ok = True
+        ctx = data.get("context")
+        if isinstance(ctx, dict):
+            for key, value in ctx.items():
+                try:
+                    context[str(key)] = templates.substitute(value, context)
+                except TemplateError as exc:
+                    self.add("F014", ("context", key), str(exc))
+                    ok = False
+
+        def value_at(path: Path_) -> Any:
+            """The substituted value at ``path``, or None (reported) when it cannot be."""
+            raw: Any = data
+            for k in path:
+                if isinstance(raw, dict) and k in raw:
+                    raw = raw[k]
+                elif isinstance(raw, list) and isinstance(k, int) and k < len(raw):
+                    raw = raw[k]
+                else:
+                    return None
+            try:
+                return templates.substitute(raw, context)
+            except TemplateError as exc:
+                if ok:
+                    self.add("F014", path, str(exc))
+                return None
+
+        self.check_package(value_at)
+        self.check_sources(data, value_at)
+        self.check_build(data, value_at)
+        self.check_requirements(data, value_at)
+        self.check_about(data, value_at)
+        self.check_test(data)
+        if not isinstance(data.get("provides"), dict) or not data["provides"].get("sonames"):
+            self.add("H104", ("provides",) if "provides" in data else (), "the recipe declares no sonames it provides")
+        maintainers = data.get("maintainers")
+        if isinstance(maintainers, list) and maintainers == []:
+            pass  # reported by the schema (F009)
+
+    def check_package(self, value: Any) -> None:
+        name = value(("package", "name"))
+        if isinstance(name, str):
+            if not _NAME.match(name):
+                self.add("F019", ("package", "name"), f"package name {name!r} is not a valid library name")
+            else:
+                self.name = name
+                if self.doc.folder.name != name and self.doc.folder.name != "recipes":
+                    self.add("F016", ("package", "name"),
+                             f"package name {name!r} differs from its folder {self.doc.folder.name!r}")
+        version = value(("package", "version"))
+        if version is not None and isinstance(self.doc.data.get("package"), dict):
+            try:
+                Version(str(version))
+            except InvalidVersion:
+                self.add("F005", ("package", "version"), f"version {version!r} is not a PEP 440 version")
+
+    def check_sources(self, data: dict[str, Any], value: Any) -> None:
+        sources = data.get("source")
+        if not isinstance(sources, list):
+            return
+        for path, item in _items(sources, ("source",)):
+            if not isinstance(item, dict):
+                continue
+            origins = [(path, item)]
+            alternatives = item.get("alternatives")
+            if isinstance(alternatives, list):
+                origins += [(p, a) for p, a in _items(alternatives, (*path, "alternatives")) if isinstance(a, dict)]
+            for opath, origin in origins:
+                if "sha256" in origin:
+                    sha = value((*opath, "sha256"))
+                    if sha is not None and not (isinstance(sha, str) and _SHA256.match(sha.lower())):
+                        self.add("F006", (*opath, "sha256"), f"sha256 {sha!r} is not 64 hexadecimal digits")
+                url = value((*opath, "url")) if "url" in origin else None
+                if isinstance(url, str) and url.startswith("http://"):
+                    self.add("H103", (*opath, "url"), f"download over plain HTTP: {url}")
+            patches = item.get("patches")
+            if isinstance(patches, list):
+                for ppath, patch in _items(patches, (*path, "patches")):
+                    rendered = value(ppath) if not is_condition(patch) else None
+                    if isinstance(rendered, str) and not (self.doc.folder / rendered).is_file():
+                        self.add("F017", ppath, f"patch {rendered!r} not found in {self.doc.folder}")
+
+    def check_build(self, data: dict[str, Any], value: Any) -> None:
+        build = data.get("build")
+        if not isinstance(build, dict):
+            return
+        script = value(("build", "script")) if isinstance(build.get("script"), str) else None
+        if isinstance(script, str) and "\n" not in script and " " not in script and script.endswith(".sh"):
+            if not (self.doc.folder / script).is_file():
+                self.add("F018", ("build", "script"), f"build script {script!r} not found in {self.doc.folder}")
+
+    def check_requirements(self, data: dict[str, Any], value: Any) -> None:
+        reqs = data.get("requirements")
+        if not isinstance(reqs, dict):
+            return
+        host_names: set[str] = set()
+        for key in ("build", "host", "run"):
+            items = reqs.get(key)
+            if not isinstance(items, list):
+                continue
+            for path, _ in _items(items, ("requirements", key)):
+                text = value(path)
+                if not isinstance(text, str):
+                    continue
+                try:
+                    req = parse_requirement(text)
+                except ValueError as exc:
+                    self.add("F022", path, str(exc))
+                    continue
+                if key == "build" and req.name not in BUILD_TOOLS:
+                    self.add("F020", path, f"build tool {req.name!r} is unknown; known: {', '.join(sorted(BUILD_TOOLS))}")
+                elif key == "host":
+                    self.host.setdefault(req.name, path)
+                    host_names.add(req.name)
+                elif key == "run" and req.name in host_names:
+                    self.add("H105", path, f"run requirement {req.name!r} is already a host dependency")
+
+    def check_about(self, data: dict[str, Any], value: Any) -> None:
+        about = data.get("about")
+        if not isinstance(about, dict):
+            return
+        license_ = value(("about", "license")) if "license" in about else None
+        if isinstance(license_, str):
+            try:
+                canonicalize_license_expression(license_)
+            except InvalidLicenseExpression:
+                self.add("F007", ("about", "license"), f"license {license_!r} is not an SPDX expression")
+        files = about.get("license_file")
+        if files == [] or files == "":
+            self.add("F008", ("about", "license_file"), "no license file named")
+        if "homepage" not in about:
+            self.add("H101", ("about",), "about has no homepage")
+        summary = value(("about", "summary")) if "summary" in about else None
+        if isinstance(summary, str) and (len(summary) > 80 or "\n" in summary.strip() or summary.endswith(".")):
+            self.add("H102", ("about", "summary"), "summary should be one line under 80 characters without a final period")
+
+    def check_test(self, data: dict[str, Any]) -> None:
+        test = data.get("test")
+        if isinstance(test, dict) and not test.get("commands") and not test.get("python"):
+            self.add("F010", ("test",), "the test section runs nothing")
+
+
+def _items(values: list[Any], path: Path_) -> Iterator[tuple[Path_, Any]]:
+    """List items with their paths, looking into both branches of conditions."""
+    for i, item in enumerate(values):
+        if is_condition(item):
+            for branch in ("then", "else"):
+                sub = item.get(branch)
+                if isinstance(sub, list):
+                    yield from _items(sub, (*path, i, branch))
+                elif sub is not None:
+                    yield from _items([sub], (*path, i, branch)) if is_condition(sub) else iter([((*path, i, branch), sub)])
+        else:
+            yield (*path, i), item
+
+
+def _read(file: Path, text: str | None) -> RecipeDocument | Diagnostic:
+    try:
+        if text is None:
+            text = file.read_text(encoding="utf-8")
+        return RecipeDocument(file, load_yaml(text, file))
+    except YamlError as exc:
+        return Diagnostic(file, exc.position.line, exc.position.col, "F001", str(exc))
+    except (OSError, UnicodeDecodeError) as exc:
+        return Diagnostic(file, 1, 1, "F001", f"cannot read the file: {exc}")
+
+
+def _lint_documents(docs: list[RecipeDocument], pins: Pins, platform: Platform) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    linted: list[_RecipeLint] = []
+    for doc in docs:
+        one = _RecipeLint(doc, pins, platform)
+        if one.structure():
+            one.values()
+        out.extend(one.out)
+        linted.append(one)
+    by_name: dict[str, _RecipeLint] = {}
+    for one in linted:
+        if one.name is None:
+            continue
+        if one.name in by_name:
+            one.add("F021", ("package", "name"),
+                    f"recipe name {one.name!r} is also used by {by_name[one.name].doc.file}")
+            out.append(one.out[-1])
+        else:
+            by_name[one.name] = one
+    for one in linted:
+        for dep, path in one.host.items():
+            if dep not in by_name and dep not in pins.external:
+                one.add("F011", path, f"host dependency {dep!r} is neither a recipe nor an external wheel")
+                out.append(one.out[-1])
+    graph = Graph.build({n: [d for d in one.host if d in by_name] for n, one in by_name.items()})
+    for cycle in graph.cycles():
+        first = by_name[cycle[0]]
+        first.add("F012", first.host[cycle[1]], "dependency cycle: " + " -> ".join(cycle))
+        out.append(first.out[-1])
+    return sorted(set(out))
+
+
+def lint_paths(paths: Iterable[Path], pins: Pins, platform: Platform | None = None) -> list[Diagnostic]:
+    """Lint recipe files or folders of recipes; relations are checked across all of them."""
+    docs: list[RecipeDocument] = []
+    out: list[Diagnostic] = []
+    for root in paths:
+        files = discover(root)
+        if not files and not root.exists():
+            out.append(Diagnostic(root, 1, 1, "F001", "no such file or folder"))
+        for file in files:
+            read = _read(file, None)
+            if isinstance(read, Diagnostic):
+                out.append(read)
+            else:
+                docs.append(read)
+    return sorted(out + _lint_documents(docs, pins, platform or current()))
+
+
+def lint_text(text: str, file: Path, pins: Pins | None = None, platform: Platform | None = None,
+              ) -> list[Diagnostic]:
+    """Lint one recipe given as text (relations checked against itself only)."""
+    read = _read(file, text)
+    if isinstance(read, Diagnostic):
+        return [read]
+    return _lint_documents([read], pins or Pins(), platform or current())
+

@@ -1,0 +1,1 @@
+"""Recipes: the format (schema), loading, substitution and rendering per variant."""

@@ -1,0 +1,151 @@
+"""A recipe resolved for one variant on one platform: plain frozen values."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from farm.platforms import Platform
+
+__all__ = [
+    "About",
+    "Artifact",
+    "Origin",
+    "Provides",
+    "Recipe",
+    "Requirement",
+    "TestSpec",
+    "parse_requirement",
+]
+
+_REQ = re.compile(r"^\s*(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(?P<spec>.*?)\s*$")
+
+
+@dataclass(frozen=True)
+class Requirement:
+    name: str
+    specifier: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.specifier}".strip()
+
+
+def parse_requirement(text: str) -> Requirement:
+    """``"zlib >=1.2"`` -> Requirement; raises ValueError on anything else."""
+    m = _REQ.match(text)
+    if not m:
+        raise ValueError(f"cannot read requirement {text!r}: write a name, optionally followed by a version range")
+    spec = m.group("spec")
+    if spec:
+        from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+        try:
+            SpecifierSet(spec)
+        except InvalidSpecifier:
+            raise ValueError(f"invalid version range {spec!r} in requirement {text!r}") from None
+    return Requirement(m.group("name").lower(), spec)
+
+
+@dataclass(frozen=True)
+class Origin:
+    """One place an artifact can come from."""
+
+    sha256: str
+    url: str | None = None
+    debian_package: str | None = None
+    debian_file: str | None = None
+    debian_version: str | None = None
+
+    @property
+    def kind(self) -> str:
+        return "url" if self.url else "debian"
+
+    def describe(self) -> str:
+        if self.url:
+            return self.url
+        version = f"={self.debian_version}" if self.debian_version else ""
+        return f"debian:{self.debian_package}{version}/{self.debian_file}"
+
+    @property
+    def file_name(self) -> str:
+        if self.debian_file:
+            return self.debian_file
+        assert self.url is not None
+        return self.url.rstrip("/").rsplit("/", 1)[-1] or "source"
+
+
+@dataclass(frozen=True)
+class Artifact:
+    origins: tuple[Origin, ...]
+    patches: tuple[str, ...] = ()
+    target_directory: str = ""
+    file_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Provides:
+    sonames: tuple[str, ...] = ()
+    pkg_config: tuple[str, ...] = ()
+    cmake: tuple[str, ...] = ()
+    executables: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TestSpec:
+    commands: tuple[str, ...] = ()
+    python: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()
+    requires: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class About:
+    license: str
+    license_files: tuple[str, ...]
+    summary: str
+    homepage: str | None = None
+    repository: str | None = None
+    documentation: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Recipe:
+    name: str
+    version: str
+    build_number: int
+    folder: Path
+    platform: Platform
+    variant: Mapping[str, Any]
+    sources: tuple[Artifact, ...]
+    script: tuple[str, ...]  # a file name (one entry ending in .sh) or inline lines
+    about: About
+    maintainers: tuple[str, ...]
+    build_requirements: tuple[str, ...] = ()
+    host: tuple[Requirement, ...] = ()
+    run: tuple[Requirement, ...] = ()
+    max_pin: str = "x.x"
+    min_pin: str = "x.x.x"
+    provides: Provides = Provides()
+    test: TestSpec = TestSpec()
+    env: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    rtld: str = "local"
+    static: bool = False
+    skip: bool = False
+    updates: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    #: the resolved document, for ``farm render`` and build keys
+    resolved: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), compare=False)
+
+    @property
+    def wheel_version(self) -> str:
+        return f"{self.version}.post{self.build_number}" if self.build_number else self.version
+
+    @property
+    def script_file(self) -> Path | None:
+        if len(self.script) == 1 and not any(c in self.script[0] for c in " \n;|&$") and "." in self.script[0]:
+            return self.folder / self.script[0]
+        return None

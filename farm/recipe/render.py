@@ -1,0 +1,260 @@
+"""Reading recipe files and resolving them per variant and platform.
+
+``RecipeDocument`` is the file as written (with positions); :func:`render` evaluates its
+context, conditions and substitutions for one variant on one platform and returns a
+frozen :class:`~farm.recipe.model.Recipe`.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from farm.errors import FarmError
+from farm.locate import Located, Path_, YamlError, load_yaml
+from farm.pins import Pins
+from farm.platforms import Platform
+from farm.recipe.model import (
+    About,
+    Artifact,
+    Origin,
+    Provides,
+    Recipe,
+    TestSpec,
+    parse_requirement,
+)
+from farm.recipe.schema import RECIPE, is_condition, validate
+from farm.recipe.template import TemplateError, Templates
+
+__all__ = [
+    "RecipeDocument",
+    "RecipeError",
+    "base_context",
+    "discover",
+    "read_document",
+    "render",
+    "render_all",
+    "variants",
+]
+
+RECIPE_FILE = "recipe.yaml"
+
+
+class RecipeError(FarmError, ValueError):
+    """A recipe cannot be read or rendered; the message starts with file:line:col."""
+
+
+@dataclass(frozen=True)
+class RecipeDocument:
+    file: Path
+    located: Located
+
+    @property
+    def folder(self) -> Path:
+        return self.file.parent
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.located.data if isinstance(self.located.data, dict) else {}
+
+    def where(self, path: Path_) -> str:
+        pos = self.located.locations.of(path)
+        return f"{self.file}:{pos.line}:{pos.col}"
+
+    @property
+    def declared_name(self) -> str:
+        """The package name without rendering (folder name when it is a template)."""
+        package = self.data.get("package")
+        name = package.get("name") if isinstance(package, dict) else None
+        if isinstance(name, str) and "${{" not in name:
+            return name
+        return self.folder.name
+
+
+def discover(root: Path) -> list[Path]:
+    """``recipes/*/recipe.yaml`` below ``root`` (or ``root`` itself when it is a recipe)."""
+    if root.is_file():
+        return [root]
+    if (root / RECIPE_FILE).is_file():
+        return [root / RECIPE_FILE]
+    return sorted(p for p in root.glob(f"*/{RECIPE_FILE}") if p.is_file())
+
+
+def read_document(file: Path) -> RecipeDocument:
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RecipeError(f"{file}: cannot read: {exc}") from None
+    try:
+        return RecipeDocument(file, load_yaml(text, file))
+    except YamlError as exc:
+        raise RecipeError(f"{file}:{exc.position.line}:{exc.position.col}: {exc}") from None
+
+
+def variants(doc: RecipeDocument) -> list[dict[str, Any]]:
+    """Every combination of the recipe's variant axes, the default (first values) first."""
+    build = doc.data.get("build")
+    axes = build.get("variants") if isinstance(build, dict) else None
+    if not isinstance(axes, dict) or not axes:
+        return [{}]
+    keys = [k for k, v in axes.items() if isinstance(v, list) and v]
+    return [dict(zip(keys, combo)) for combo in itertools.product(*(axes[k] for k in keys))]
+
+
+def base_context(pins: Pins, platform: Platform, variant: Mapping[str, Any]) -> dict[str, Any]:
+    return {**platform.variables(), **pins.variables(), **variant, "variant": dict(variant)}
+
+
+class _Resolver:
+    def __init__(self, doc: RecipeDocument, templates: Templates, context: dict[str, Any]) -> None:
+        self.doc = doc
+        self.templates = templates
+        self.context = context
+
+    def fail(self, path: Path_, message: str) -> RecipeError:
+        return RecipeError(f"{self.doc.where(path)}: {message}")
+
+    def evaluate_context(self) -> None:
+        ctx = self.doc.data.get("context")
+        if not isinstance(ctx, dict):
+            return
+        for key, value in ctx.items():
+            self.context[str(key)] = self.value(value, ("context", key))
+
+    def value(self, value: Any, path: Path_) -> Any:
+        try:
+            return self.templates.substitute(value, self.context)
+        except TemplateError as exc:
+            raise self.fail(path, f"{exc}; define it under 'context' or fix the expression") from None
+
+    def condition(self, expr: Any, path: Path_) -> bool:
+        try:
+            return self.templates.condition(expr, self.context)
+        except TemplateError as exc:
+            raise self.fail(path, str(exc)) from None
+
+    def resolve(self, value: Any, path: Path_) -> Any:
+        if isinstance(value, dict):
+            return {k: self.resolve(v, (*path, k)) for k, v in value.items()}
+        if isinstance(value, list):
+            return list(self.items(value, path))
+        return self.value(value, path)
+
+    def items(self, values: list[Any], path: Path_) -> Iterator[Any]:
+        for i, item in enumerate(values):
+            if not is_condition(item):
+                yield self.resolve(item, (*path, i))
+                continue
+            branch = "then" if self.condition(item["if"], (*path, i, "if")) else "else"
+            chosen = item.get(branch, [])
+            sub = chosen if isinstance(chosen, list) else [chosen]
+            yield from self.items(sub, (*path, i, branch))
+
+
+def _strs(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, list):
+        return tuple(str(v) for v in value)
+    return (str(value),)
+
+
+def _origin(d: Mapping[str, Any]) -> Origin:
+    deb = d.get("debian") or {}
+    return Origin(
+        sha256=str(d.get("sha256", "")).lower(),
+        url=d.get("url"),
+        debian_package=deb.get("package"),
+        debian_file=deb.get("file"),
+        debian_version=str(deb["version"]) if deb.get("version") is not None else None,
+    )
+
+
+def render(doc: RecipeDocument, pins: Pins, platform: Platform, variant: Mapping[str, Any] | None = None,
+           templates: Templates | None = None) -> Recipe:
+    """Resolve ``doc`` for one variant and platform. Raises :class:`RecipeError`."""
+    if doc.located.data is None or not isinstance(doc.located.data, dict):
+        raise RecipeError(f"{doc.file}:1:1: a recipe must be a YAML mapping with package, source, build, ...")
+    problems = list(validate(RECIPE, doc.data))
+    if problems:
+        p = problems[0]
+        pos = doc.located.locations.key(p.path) if p.at_key else doc.located.locations.of(p.path)
+        raise RecipeError(f"{doc.file}:{pos.line}:{pos.col}: {p.message} (run 'farm lint' for every problem)")
+    variant = dict(variant if variant is not None else variants(doc)[0])
+    r = _Resolver(doc, templates or Templates(), base_context(pins, platform, variant))
+    r.evaluate_context()
+    data = {k: r.resolve(v, (k,)) for k, v in doc.data.items() if k != "context"}
+
+    package, build = data["package"], data["build"]
+    reqs = data.get("requirements", {})
+    about = data["about"]
+    skip_value = build.get("skip", False)
+    skip = any(bool(s) if not isinstance(s, str) else r.condition(s, ("build", "skip"))
+               for s in (skip_value if isinstance(skip_value, list) else [skip_value]))
+
+    def requirements(key: str) -> tuple[Any, ...]:
+        out = []
+        for i, text in enumerate(reqs.get(key, [])):
+            try:
+                out.append(parse_requirement(str(text)))
+            except ValueError as exc:
+                raise r.fail(("requirements", key, i), str(exc)) from None
+        return tuple(out)
+
+    number = build["number"]
+    if not isinstance(number, int) or isinstance(number, bool):
+        raise r.fail(("build", "number"), f"build number must be a whole number, got {number!r}")
+    abi = data.get("abi", {})
+    provides = data.get("provides", {})
+    test = data.get("test", {})
+    return Recipe(
+        name=str(package["name"]).lower(),
+        version=str(package["version"]),
+        build_number=number,
+        folder=doc.folder,
+        platform=platform,
+        variant=MappingProxyType(variant),
+        sources=tuple(
+            Artifact(
+                origins=(_origin(s), *(_origin(a) for a in s.get("alternatives", []))),
+                patches=_strs(s.get("patches")),
+                target_directory=s.get("target_directory", ""),
+                file_name=s.get("file_name"),
+            )
+            for s in data["source"]
+        ),
+        script=_strs(build["script"]),
+        about=About(
+            license=about["license"],
+            license_files=_strs(about["license_file"]),
+            summary=about["summary"],
+            homepage=about.get("homepage"),
+            repository=about.get("repository"),
+            documentation=about.get("documentation"),
+            description=about.get("description"),
+        ),
+        maintainers=_strs(data["maintainers"]),
+        build_requirements=_strs(reqs.get("build")),
+        host=requirements("host"),
+        run=requirements("run"),
+        max_pin=abi.get("max_pin", "x.x"),
+        min_pin=abi.get("min_pin", "x.x.x"),
+        provides=Provides(*(_strs(provides.get(k)) for k in ("sonames", "pkg_config", "cmake", "executables"))),
+        test=TestSpec(*(_strs(test.get(k)) for k in ("commands", "python", "files", "requires"))),
+        env=MappingProxyType({str(k): str(v) for k, v in build.get("env", {}).items()}),
+        rtld=build.get("rtld", "local"),
+        static=bool(build.get("static", False)),
+        skip=skip,
+        updates=MappingProxyType(dict(data.get("updates", {}))),
+        resolved=MappingProxyType(data),
+    )
+
+
+def render_all(doc: RecipeDocument, pins: Pins, platform: Platform) -> list[Recipe]:
+    """Every variant of ``doc`` on ``platform`` (skipped ones included, marked ``skip``)."""
+    templates = Templates()
+    return [render(doc, pins, platform, v, templates) for v in variants(doc)]
