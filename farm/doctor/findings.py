@@ -17,6 +17,7 @@ from types import MappingProxyType
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
 
 from farm.doctor.environment import Environment, LibraryFile, Wheel, WheelKind
 from farm.doctor.loader import NeededPick, expand_origin
@@ -110,6 +111,13 @@ def human_bytes(size: int) -> str:
     return f"{size} B"
 
 
+def _version_key(text: str) -> tuple[int, Version | str]:
+    try:
+        return (0, Version(text))
+    except InvalidVersion:
+        return (1, text)
+
+
 def duplicate_findings(env: Environment) -> list[Finding]:
     """D101: one library identity present as more than one file across the wheels."""
     groups: dict[str, list[tuple[Wheel, LibraryFile]]] = defaultdict(list)
@@ -127,7 +135,7 @@ def duplicate_findings(env: Environment) -> list[Finding]:
             continue
         wasted = sum(lib.size for _, lib in copies[1:])
         owners = ", ".join(sorted({w.name for w, _ in copies}))
-        versions = sorted({lib.version.value for _, lib in copies if lib.version})
+        versions = sorted({lib.version.value for _, lib in copies if lib.version}, key=_version_key)
         version_text = f" (versions {', '.join(versions)})" if versions else ""
         findings.append(
             _finding(
