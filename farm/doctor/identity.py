@@ -32,7 +32,7 @@ LibraryIdentity = NewType("LibraryIdentity", str)
 
 #: (pattern over the normalised stem, identity): names that mean one library.
 KNOWN_ALIASES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"(scipy_)?openblas[\w-]*"), "openblas"),
+    (re.compile(r"(scipy_)?openblas[\w.-]*"), "openblas"),
     (re.compile(r"z"), "zlib"),
     (re.compile(r"sqlite3?"), "sqlite"),
     (re.compile(r"png1\d"), "png"),
