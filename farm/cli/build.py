@@ -1,0 +1,72 @@
+"""farm build NAME... | --all: build recipes into tested, repaired wheels in the wheelhouse and index."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from farm.build import Builder
+from farm.cli._common import add_platform, add_root, catalog, settings
+
+
+class _Printer:
+    """One line per stage with right-aligned timings; a download bar on terminals."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+        self.last = 0.0
+
+    def stage(self, recipe: str, name: str) -> None:
+        if self.tty:
+            print(f"  {recipe:<16} {name:<10} ...", end="\r", file=sys.stderr, flush=True)
+
+    def stage_done(self, recipe: str, name: str, seconds: float, note: str = "") -> None:
+        line = f"  {recipe:<16} {name:<10} {note}"
+        print(f"{line:<64}{seconds:8.1f}s", file=sys.stderr, flush=True)
+
+    def download(self, done: int, total: int | None) -> None:
+        now = time.monotonic()
+        if not self.tty or now - self.last < 0.1:
+            return
+        self.last = now
+        if total:
+            filled = int(30 * done / total)
+            print(f"    [{'#' * filled}{'.' * (30 - filled)}] {done / 1e6:6.1f}/{total / 1e6:.1f} MB",
+                  end="\r", file=sys.stderr, flush=True)
+        else:
+            print(f"    {done / 1e6:6.1f} MB", end="\r", file=sys.stderr, flush=True)
+
+    def info(self, message: str) -> None:
+        print(f"  note: {message}", file=sys.stderr, flush=True)
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("recipes", nargs="*", help="recipe names (their dependencies are built first)")
+    parser.add_argument("--all", action="store_true", help="every recipe; unchanged ones are skipped")
+    parser.add_argument("--force", action="store_true", help="rebuild even when the build key is unchanged")
+    parser.add_argument("--no-test", action="store_true", help="skip the fresh-venv test stage")
+    parser.add_argument("--strict-policy", action="store_true",
+                        help="repair to the platform policy of pins.yaml (fails if the wheel cannot meet it)")
+    add_root(parser)
+    add_platform(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    cat = catalog(args)
+    names = sorted(cat.documents) if args.all else args.recipes
+    if not names:
+        print("farm build: name recipes to build, or --all", file=sys.stderr)
+        return 2
+    builder = Builder(settings(args), cat, _Printer(), test=not args.no_test, force=args.force,
+                      strict_policy=args.strict_policy)
+    start = time.monotonic()
+    results = builder.build(names)
+    for r in results:
+        for hint in r.hints:
+            print(f"hint: {hint}", file=sys.stderr)
+        state = "unchanged" if r.skipped else "built"
+        print(f"{state:<10} {r.wheel}")
+    print(f"{len(results)} wheel(s), {sum(not r.skipped for r in results)} built, "
+          f"{time.monotonic() - start:.1f}s", file=sys.stderr)
+    return 0

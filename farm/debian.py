@@ -1,0 +1,126 @@
+"""Debian source packages through the machine's own apt configuration.
+
+farm never edits the system's apt set-up: it derives ``deb-src`` entries from the
+machine's own ``deb`` entries into a private apt directory (in the cache) and runs
+``apt-get source --download-only`` against it. The sha256 in the recipe, not the
+Debian revision, decides whether the file is the right one.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from farm.errors import FarmError
+
+__all__ = ["AptSources", "DebianError", "derive_source_entries"]
+
+APT_DIR = Path("/etc/apt")
+_STAMP_TTL = 24 * 3600
+
+
+class DebianError(FarmError, RuntimeError):
+    """apt-get could not provide a Debian source package."""
+
+
+def derive_source_entries(apt_dir: Path = APT_DIR) -> str:
+    """``deb-src`` entries (deb822) mirroring every Debian ``deb`` entry the machine has."""
+    stanzas: list[str] = []
+    one_line = re.compile(r"^\s*deb\s+(?:\[(?P<opts>[^\]]*)\]\s+)?(?P<uri>\S+)\s+(?P<suite>\S+)\s+(?P<comps>.+)$")
+    files = [apt_dir / "sources.list", *sorted((apt_dir / "sources.list.d").glob("*.list"))]
+    for f in files:
+        if not f.is_file():
+            continue
+        for line in f.read_text(encoding="utf-8", errors="replace").splitlines():
+            m = one_line.match(line.split("#", 1)[0])
+            if m:
+                signed = re.search(r"signed-by=(\S+)", m.group("opts") or "")
+                stanza = f"Types: deb-src\nURIs: {m.group('uri')}\nSuites: {m.group('suite')}\nComponents: {m.group('comps').strip()}\n"
+                if signed:
+                    stanza += f"Signed-By: {signed.group(1)}\n"
+                stanzas.append(stanza)
+    for f in sorted((apt_dir / "sources.list.d").glob("*.sources")):
+        for block in re.split(r"\n\s*\n", f.read_text(encoding="utf-8", errors="replace")):
+            fields = {}
+            for line in block.splitlines():
+                if ":" in line and not line.lstrip().startswith("#"):
+                    key, _, value = line.partition(":")
+                    fields[key.strip().lower()] = value.strip()
+            if "deb" not in fields.get("types", "").split() or fields.get("enabled", "yes") == "no":
+                continue
+            stanza = "".join(
+                f"{k}: {fields[k.lower()]}\n" for k in ("URIs", "Suites", "Components", "Signed-By") if k.lower() in fields
+            )
+            stanzas.append("Types: deb-src\n" + stanza)
+    return "\n".join(stanzas)
+
+
+@dataclass(frozen=True)
+class AptSources:
+    """A private apt state in ``root`` able to download Debian source packages."""
+
+    root: Path
+    apt_dir: Path = APT_DIR
+
+    def _options(self) -> list[str]:
+        r = self.root
+        return [
+            "-o", "Dir::Etc::SourceList=/dev/null",
+            "-o", f"Dir::Etc::SourceParts={r / 'sources.list.d'}",
+            "-o", f"Dir::State={r / 'state'}",
+            "-o", f"Dir::State::status={r / 'state' / 'status'}",
+            "-o", f"Dir::Cache={r / 'cache'}",
+            "-o", "Debug::NoLocking=1",
+            "-o", "APT::Sandbox::User=root",
+            "-q",
+        ]
+
+    def prepare(self, *, refresh: bool = False) -> None:
+        """Write the deb-src entries and run ``apt-get update`` (at most daily)."""
+        if shutil.which("apt-get") is None:
+            raise DebianError("apt-get not found: Debian sources need a Debian-based machine; use the url origin")
+        entries = derive_source_entries(self.apt_dir)
+        if not entries:
+            raise DebianError(f"no Debian 'deb' entries in {self.apt_dir}; cannot derive deb-src entries")
+        parts = self.root / "sources.list.d"
+        for d in (parts, self.root / "state" / "lists" / "partial", self.root / "cache" / "archives" / "partial"):
+            d.mkdir(parents=True, exist_ok=True)
+        (self.root / "state" / "status").touch()
+        target = parts / "farm-deb-src.sources"
+        changed = not target.exists() or target.read_text(encoding="utf-8") != entries
+        if changed:
+            target.write_text(entries, encoding="utf-8")
+        stamp = self.root / "updated"
+        if not refresh and not changed and stamp.exists() and time.time() - stamp.stat().st_mtime < _STAMP_TTL:
+            return
+        result = subprocess.run(["apt-get", *self._options(), "update"], capture_output=True, text=True)
+        if result.returncode != 0:
+            tail = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["(no output)"]
+            raise DebianError(f"apt-get update for source packages failed: {tail[0]}")
+        stamp.touch()
+
+    def download(self, package: str, file: str, dest: Path, version: str | None = None) -> Path:
+        """Download ``package``'s source files and return ``file`` from them, moved to ``dest``."""
+        self.prepare()
+        spec = f"{package}={version}" if version else package
+        with tempfile.TemporaryDirectory(prefix="farm-apt-") as tmp:
+            result = subprocess.run(
+                ["apt-get", *self._options(), "source", "--download-only", spec],
+                cwd=tmp, capture_output=True, text=True,
+            )
+            got = Path(tmp) / file
+            if result.returncode != 0 or not got.is_file():
+                listing = ", ".join(sorted(p.name for p in Path(tmp).iterdir())) or "nothing"
+                err = (result.stderr.strip().splitlines() or ["no error output"])[-1]
+                raise DebianError(
+                    f"apt-get source {spec} did not provide {file} (got {listing}; {err}); "
+                    "check the debian package/file names in the recipe"
+                )
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(got), dest)
+            return dest

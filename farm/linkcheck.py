@@ -1,0 +1,68 @@
+"""After repair: every DT_NEEDED provided, no absolute or build-machine path shipped."""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from farm.elf import read_elf
+from farm.errors import FarmError
+
+__all__ = ["LinkError", "LinkReport", "check_wheel"]
+
+
+class LinkError(FarmError, RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class LinkReport:
+    errors: tuple[str, ...]
+    hints: tuple[str, ...]
+
+
+def check_wheel(wheel: Path, work: Path, *, recipe: str, recipe_file: Path, host_line: str,
+                providers: Mapping[str, Sequence[str]], allowed: Iterable[str],
+                forbidden: Iterable[str]) -> LinkReport:
+    """``providers``: host dependency name -> sonames its wheel provides.
+
+    ``forbidden``: strings (build paths) that must appear in no shipped file.
+    """
+    root = work / "linkcheck"
+    with zipfile.ZipFile(wheel) as zf:
+        zf.extractall(root)
+    own = {p.name for p in root.rglob("*") if p.is_file()}
+    allowed_set = set(allowed)
+    by_soname = {s: dep for dep, sonames in providers.items() for s in sonames}
+    used: set[str] = set()
+    errors: list[str] = []
+    needles = [f.encode() for f in forbidden if f]
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        rel = path.relative_to(root).as_posix()
+        data = path.read_bytes()
+        for needle in needles:
+            if needle in data:
+                errors.append(f"{rel} contains the build path {needle.decode()}; the file is not relocatable")
+        info = read_elf(path)
+        if info is None:
+            continue
+        for entry in (*info.runpath, *info.rpath):
+            if not entry.startswith("$ORIGIN"):
+                errors.append(f"{rel} has RUNPATH entry {entry!r}, outside the wheel")
+        for needed in info.needed:
+            if needed in own or needed in allowed_set:
+                continue
+            if needed in by_soname:
+                used.add(by_soname[needed])
+                continue
+            errors.append(
+                f"{rel} needs {needed}, which no declared dependency provides; add the recipe that provides it "
+                f"to requirements.host ({recipe_file}:{host_line}) or disable it in the build"
+            )
+    hints = tuple(
+        f"{recipe}: host dependency {dep!r} is declared but nothing in the wheel links it"
+        for dep in sorted(providers) if dep not in used
+    )
+    return LinkReport(tuple(errors), hints)

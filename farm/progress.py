@@ -1,0 +1,31 @@
+"""How the library reports progress without printing: a Reporter passed in by the caller."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+__all__ = ["NullReporter", "Reporter"]
+
+
+class Reporter(Protocol):
+    def stage(self, recipe: str, name: str) -> None: ...
+
+    def stage_done(self, recipe: str, name: str, seconds: float, note: str = "") -> None: ...
+
+    def download(self, done: int, total: int | None) -> None: ...
+
+    def info(self, message: str) -> None: ...
+
+
+class NullReporter:
+    def stage(self, recipe: str, name: str) -> None:
+        pass
+
+    def stage_done(self, recipe: str, name: str, seconds: float, note: str = "") -> None:
+        pass
+
+    def download(self, done: int, total: int | None) -> None:
+        pass
+
+    def info(self, message: str) -> None:
+        pass

@@ -1,0 +1,36 @@
+"""Serving the static index over HTTP, with PEP 691 content negotiation."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+from pathlib import Path
+
+__all__ = ["make_server"]
+
+JSON_TYPE = "application/vnd.pypi.simple.v1+json"
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    def send_head(self):  # type: ignore[no-untyped-def]
+        path = self.translate_path(self.path)
+        if Path(path).is_dir() and self.path.split("?", 1)[0].endswith("/"):
+            accept = self.headers.get("Accept", "")
+            if JSON_TYPE in accept and (Path(path) / "index.json").exists():
+                body = (Path(path) / "index.json").read_bytes()
+                self.send_response(200)
+                self.send_header("Content-Type", JSON_TYPE)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                import io
+
+                return io.BytesIO(body)
+        return super().send_head()
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib's name
+        pass
+
+
+def make_server(index: Path, host: str = "127.0.0.1", port: int = 8000) -> http.server.ThreadingHTTPServer:
+    handler = functools.partial(_Handler, directory=str(index))
+    return http.server.ThreadingHTTPServer((host, port), handler)
