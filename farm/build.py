@@ -29,7 +29,7 @@ from farm.extract import apply_patches, extract
 from farm.fetch import Fetched, SourceCache, sha256_file
 from farm.index import publish
 from farm.linkcheck import LinkError, check_wheel
-from farm.pack import HostDependency, pack
+from farm.pack import HostDependency, Packed, pack
 from farm.progress import NullReporter, Reporter
 from farm.recipe.model import Recipe
 from farm.repair import policy_whitelist, repair_wheel
@@ -55,6 +55,17 @@ class BuildResult:
 
 def _variant_id(recipe: Recipe) -> str:
     return "-".join(f"{k}{v}" for k, v in sorted(recipe.variant.items())) or "default"
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    packed: Packed
+    deps: list[tuple[HostDependency, Path | None]]
+    key: str
+    key_file: Path
+    tree: BuildTree
+    work: Path
+    log: Path
 
 
 @dataclass
@@ -137,9 +148,9 @@ class Builder:
         seconds[name] = time.monotonic() - start
         self.reporter.stage_done(recipe.name, name, seconds[name], (note or [""])[0])
 
-    def build_one(self, recipe: Recipe) -> BuildResult:
+    def _compile(self, recipe: Recipe, seconds: dict[str, float]) -> _Compiled | BuildResult:
+        """Everything up to a packed wheel, or the unchanged result when the key matches."""
         s = self.settings
-        seconds: dict[str, float] = {}
         vid = _variant_id(recipe)
         tag = f"{recipe.name}-{vid}"
         work = s.work / "build" / tag
@@ -201,6 +212,23 @@ class Builder:
             packed = pack(recipe, namespace=s.namespace, prefix=tree.prefix, src_dir=tree.src,
                           deps=[d for d, _ in deps], provenance=provenance, work=work, out_dir=work / "dist",
                           platform_tag=f"{recipe.platform.os}_{recipe.platform.arch}", tools=tools)
+        return _Compiled(packed, deps, key, key_file, tree, work, log)
+
+    def pack_only(self, recipe: Recipe) -> Path:
+        """The packed, unrepaired wheel (what the PEP 517 backend hands to cibuildwheel)."""
+        self.force = True
+        compiled = self._compile(recipe, {})
+        assert isinstance(compiled, _Compiled)
+        return compiled.packed.wheel
+
+    def build_one(self, recipe: Recipe) -> BuildResult:
+        s = self.settings
+        seconds: dict[str, float] = {}
+        compiled = self._compile(recipe, seconds)
+        if isinstance(compiled, BuildResult):
+            return compiled
+        packed, deps, key, key_file, tree, work, log = (compiled.packed, compiled.deps, compiled.key,
+                                                        compiled.key_file, compiled.tree, compiled.work, compiled.log)
         exclude = [soname for d, _ in deps for soname in d.sonames]
         with self._stage(recipe, "repair", seconds):
             policy = self.catalog.pins.platforms.get(recipe.platform.name)

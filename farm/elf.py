@@ -45,7 +45,7 @@ def read_elf(path: Path) -> ElfInfo | None:
             interp = None
             for seg in elf.iter_segments():
                 if seg["p_type"] == "PT_INTERP":
-                    interp = seg.get_interp_name()
+                    interp = str(getattr(seg, "get_interp_name")())
             for section in elf.iter_sections():
                 if not isinstance(section, DynamicSection):
                     continue

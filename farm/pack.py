@@ -146,7 +146,7 @@ class _Packer:
             if info is None or info.kind != "shared" or ".so" not in item.name:
                 shutil.copy2(item, out / item.name)
                 continue
-            soname = info.soname or item.name
+            soname: str = info.soname or item.name
             if soname in real_files:
                 raise PackError(f"two files in lib/ claim soname {soname}: {real_files[soname].name}, {item.name}")
             real_files[soname] = item
@@ -155,11 +155,11 @@ class _Packer:
                 self.renamed[item.name] = soname
         by_real = {p.resolve(): s for s, p in real_files.items()}
         for link, target in dev_links.items():
-            soname = by_real.get(target)
-            if soname is None or link == soname:
+            real = by_real.get(target)
+            if real is None or link == real:
                 continue
             if link.endswith(".so"):
-                (out / link).write_text(_DEV_SCRIPT.format(soname=soname), encoding="utf-8")
+                (out / link).write_text(_DEV_SCRIPT.format(soname=real), encoding="utf-8")
             # versioned aliases (libz.so.1.2.13 -> ...) are dropped: one real file per library
 
     # -- relocation ---------------------------------------------------------------------

@@ -1,0 +1,33 @@
+"""farm cibw RECIPE: write a folder cibuildwheel builds for that recipe."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from farm.cibw import cibuildwheel_project
+from farm.cli._common import add_platform, add_root, catalog, settings
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("recipe")
+    parser.add_argument("--output-dir", type=Path, default=None, help="default: .farm/cibw/<recipe>")
+    add_root(parser)
+    add_platform(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    s = settings(args)
+    cat = catalog(args)
+    recipe = cat.variants_of(args.recipe)[0]
+    out = args.output_dir or s.work / "cibw" / recipe.name
+    exclude = [so for req in recipe.host for so in
+               (cat.pins.external[req.name].sonames if req.name in cat.pins.external
+                else cat.variants_of(req.name)[0].provides.sonames)]
+    policy = cat.pins.platforms.get(recipe.platform.name)
+    text = cibuildwheel_project(recipe, namespace=s.namespace, root=s.root, out=out.resolve(), exclude=exclude,
+                                policy=policy.policy if policy else None)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "pyproject.toml").write_text(text, encoding="utf-8")
+    print(f"wrote {out / 'pyproject.toml'}; run: cibuildwheel --platform linux {out}")
+    return 0
