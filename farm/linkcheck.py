@@ -52,10 +52,10 @@ def check_wheel(wheel: Path, work: Path, *, recipe: str, recipe_file: Path, host
             if not entry.startswith("$ORIGIN"):
                 errors.append(f"{rel} has RUNPATH entry {entry!r}, outside the wheel")
         for needed in info.needed:
-            if needed in own or needed in allowed_set:
-                continue
-            if needed in by_soname:
+            if needed in by_soname:  # a declared dependency first, even where the platform also allows it
                 used.add(by_soname[needed])
+                continue
+            if needed in own or needed in allowed_set:
                 continue
             errors.append(
                 f"{rel} needs {needed}, which no declared dependency provides; add the recipe that provides it "

@@ -96,7 +96,10 @@ class _Builder:
 
 def load_yaml(text: str, file: Path) -> Located:
     """Parse one YAML document, keeping positions. Raises :class:`YamlError`."""
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:
+        raise YamlError(f"invalid YAML: {exc.reason} (character {exc.character!r})", Position(1, 1)) from None
     try:
         node = loader.get_single_node()
         if node is None:
@@ -104,6 +107,8 @@ def load_yaml(text: str, file: Path) -> Located:
         builder = _Builder(loader)
         data = builder.build(node, ())
         return Located(data, builder.locations, file)
+    except yaml.reader.ReaderError as exc:
+        raise YamlError(f"invalid YAML: {exc.reason} (character {exc.character!r})", Position(1, 1)) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         pos = Position(mark.line + 1, mark.column + 1) if mark else Position(1, 1)

@@ -158,7 +158,7 @@ class _RecipeLint:
             for opath, origin in origins:
                 if "sha256" in origin:
                     sha = value((*opath, "sha256"))
-                    if sha is not None and not (isinstance(sha, str) and _SHA256.match(sha.lower())):
+                    if isinstance(sha, str) and not _SHA256.match(sha.lower()):
                         self.add("F006", (*opath, "sha256"), f"sha256 {sha!r} is not 64 hexadecimal digits")
                 url = value((*opath, "url")) if "url" in origin else None
                 if isinstance(url, str) and url.startswith("http://"):

@@ -51,8 +51,9 @@ class Templates:
         whole = _WHOLE.match(value)
         if whole:
             result = self.expression(whole.group("expr"), context)
-            if isinstance(result, jinja2.Undefined):  # pragma: no cover - StrictUndefined raises
-                raise TemplateError(f"undefined in {value!r}")
+            if isinstance(result, jinja2.Undefined):
+                name = getattr(result, "_undefined_name", None) or whole.group("expr").strip()
+                raise TemplateError(f"'{name}' is undefined in {value!r}")
             return result
         try:
             return self.env.from_string(value).render(**context)
