@@ -25,7 +25,7 @@ __all__ = [
 
 def _describe() -> dict[str, object]:
     # Runs here and, by its source, inside other interpreters: standard library
-    # only, imports inside, and nothing newer than Python 3.8.
+    # only, imports inside, and nothing newer than Python 3.7.
     import os
     import platform
     import sys
@@ -62,7 +62,11 @@ def _describe() -> dict[str, object]:
 
 
 def _query_source() -> str:
-    return inspect.getsource(_describe) + "\nimport json\nprint(json.dumps(_describe()))\n"
+    return (
+        "from __future__ import annotations\n"
+        + inspect.getsource(_describe)
+        + "\nimport json\nprint(json.dumps(_describe()))\n"
+    )
 
 
 class InterpreterError(FarmError, ValueError):
