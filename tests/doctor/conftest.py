@@ -35,5 +35,8 @@ def science_venv(tmp_path_factory: pytest.TempPathFactory) -> Venv:
 
 @pytest.fixture(scope="session")
 def geo_venv(tmp_path_factory: pytest.TempPathFactory) -> Venv:
-    """rasterio, fiona and pyogrio from the index: three GDALs, and their stacks."""
-    return make_venv(tmp_path_factory.mktemp("geo") / "venv", "rasterio", "fiona", "pyogrio")
+    """rasterio, fiona and pyogrio from the index: three GDALs, and their stacks.
+
+    shapely is pinned to a release whose extension module carries RUNPATH /usr/local/lib64.
+    """
+    return make_venv(tmp_path_factory.mktemp("geo") / "venv", "rasterio", "fiona", "pyogrio", "shapely==2.2.0")

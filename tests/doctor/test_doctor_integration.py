@@ -107,7 +107,9 @@ def _independent_identity(folder: str, filename: str) -> str:
 def test_geo_duplicates_match_an_independent_listing(geo_venv: Venv) -> None:
     site = geo_venv.site
     groups: dict[str, set[str]] = defaultdict(set)
-    for folder in ("rasterio.libs", "fiona.libs", "pyogrio.libs"):
+    folders = sorted(name for name in os.listdir(site) if name.endswith(".libs"))
+    assert {"rasterio.libs", "fiona.libs", "pyogrio.libs"} <= set(folders)
+    for folder in folders:
         for filename in os.listdir(site / folder):
             groups[_independent_identity(folder, filename)].add(str(site / folder / filename))
     expected = {frozenset(paths) for paths in groups.values() if len(paths) > 1}
@@ -122,6 +124,15 @@ def test_geo_duplicates_match_an_independent_listing(geo_venv: Venv) -> None:
         assert finding.wasted_bytes == sum(sizes[1:])
     gdal = next(f for f in reported if f.subject == "gdal")
     assert len(gdal.paths) == 3
+
+
+def test_search_path_outside_the_environment(geo_venv: Venv) -> None:
+    _, data = _farm("--python", str(geo_venv.python), "--no-driver")
+    shapely = _by_id(data, "D104")["shapely"]
+    assert "/usr/local/lib64 (RUNPATH)" in shapely["message"]
+    assert f"outside the environment {geo_venv.root}" in shapely["message"]
+    assert all("/shapely/" in p for p in shapely["paths"])
+    assert "rasterio" not in _by_id(data, "D104")  # $ORIGIN/../rasterio.libs stays inside
 
 
 # -- library wheels built here, NVIDIA wheels from the index -----------------------------------
