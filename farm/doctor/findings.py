@@ -60,7 +60,9 @@ CHECKS: Mapping[str, Check] = MappingProxyType(
         c.id: c
         for c in (
             Check("D101", "duplicate-library", Severity.WARNING, "one library installed more than once across wheels"),
-            Check("D102", "missing-dependency", Severity.ERROR, "a library wheel's wheelfarm dependency is not installed"),
+            Check(
+                "D102", "missing-dependency", Severity.ERROR, "a library wheel's wheelfarm dependency is not installed"
+            ),
             Check("D103", "dependency-out-of-range", Severity.ERROR, "a library wheel's dependency is outside its pin"),
             Check("D104", "search-path-outside-environment", Severity.WARNING, "RUNPATH/RPATH leaves the environment"),
             Check("D105", "record-mismatch", Severity.ERROR, "a library wheel's files are missing or changed"),
@@ -141,8 +143,7 @@ def duplicate_findings(env: Environment) -> list[Finding]:
             _finding(
                 "D101",
                 identity,
-                f"{identity}: {len(copies)} copies in {owners}{version_text}; "
-                f"{human_bytes(wasted)} beyond the first",
+                f"{identity}: {len(copies)} copies in {owners}{version_text}; {human_bytes(wasted)} beyond the first",
                 paths=tuple(str(lib.path) for _, lib in copies),
                 wasted_bytes=wasted,
             )

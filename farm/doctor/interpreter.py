@@ -166,7 +166,9 @@ def query_interpreter(python: Path, run: Runner = subprocess.run, timeout: float
     try:
         data = json.loads(done.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError) as exc:
-        raise InterpreterError(f"--python {python}: did not describe itself ({exc}); is it a working Python 3?") from exc
+        raise InterpreterError(
+            f"--python {python}: did not describe itself ({exc}); is it a working Python 3?"
+        ) from exc
     if not isinstance(data, dict):
         raise InterpreterError(f"--python {python}: did not describe itself; is it a working Python 3?")
     return _from_data(data, str(python))

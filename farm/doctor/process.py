@@ -148,9 +148,7 @@ def read_own_maps(proc: Path = Path("/proc/self/maps")) -> str:
     try:
         return proc.read_text()
     except OSError as exc:
-        raise ProcessInspectionError(
-            f"cannot read {proc} ({exc.strerror}); --process needs Linux's /proc"
-        ) from exc
+        raise ProcessInspectionError(f"cannot read {proc} ({exc.strerror}); --process needs Linux's /proc") from exc
 
 
 def loaded_libraries(maps_text: str | None = None) -> tuple[LoadedLibrary, ...]:
@@ -198,9 +196,7 @@ def remote_maps(python: Path, modules: Sequence[str], run: Runner = subprocess.r
         answer = {}
     if isinstance(answer, dict) and "failed" in answer:
         failed = ", ".join(f"{n} ({why})" for n, why in answer["failed"])
-        raise ProcessInspectionError(
-            f"--python {python}: cannot import {failed}; install it there or drop --import"
-        )
+        raise ProcessInspectionError(f"--python {python}: cannot import {failed}; install it there or drop --import")
     if done.returncode != 0 or not isinstance(answer, dict) or "maps" not in answer:
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
         raise ProcessInspectionError(

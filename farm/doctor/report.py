@@ -21,10 +21,10 @@ JSON_SCHEMA_VERSION = 1
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], indent: str = "  ") -> list[str]:
     widths = [len(h) for h in headers]
     for row in rows:
-        widths = [max(w, len(cell)) for w, cell in zip(widths, row)]
-    lines = [indent + "  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip()]
+        widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=False)]
+    lines = [indent + "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
     lines.append(indent + "  ".join("-" * w for w in widths))
-    lines.extend(indent + "  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows)
+    lines.extend(indent + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows)
     return lines
 
 
@@ -48,8 +48,10 @@ def _wheel_rows(wheels: Sequence[Wheel], kind: WheelKind) -> list[list[str]]:
             continue
         state = ""
         if wheel.record is not None:
-            state = "intact" if wheel.record.intact else (
-                f"{len(wheel.record.missing)} missing, {len(wheel.record.modified)} changed"
+            state = (
+                "intact"
+                if wheel.record.intact
+                else (f"{len(wheel.record.missing)} missing, {len(wheel.record.modified)} changed")
             )
         cuda = f"cu{wheel.cuda_major}" if wheel.cuda_major is not None else ""
         first = [wheel.name, wheel.version]

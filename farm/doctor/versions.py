@@ -42,21 +42,23 @@ class LibraryVersion:
 _V3 = rb"(\d+\.\d+\.\d+)"
 
 #: identity -> pattern over the read-only data; group 1 is the version.
-EMBEDDED_PATTERNS: Mapping[str, re.Pattern[bytes]] = MappingProxyType({
-    "openblas": re.compile(rb"OpenBLAS (\d+\.\d+\.\d+(?:[.\w]*\w)?)"),
-    "gdal": re.compile(rb"(?<![\w.])GDAL " + _V3 + rb"(?:dev|beta\d*|rc\d*)?\x00"),
-    "proj": re.compile(rb"Rel\. " + _V3 + rb", "),
-    "geos": re.compile(_V3 + rb"-CAPI-\d+\.\d+"),
-    "geos_c": re.compile(_V3 + rb"-CAPI-\d+\.\d+"),
-    "sqlite": re.compile(rb"(3\.\d+\.\d+)\x00+20\d\d-\d\d-\d\d \d\d:\d\d:\d\d [0-9a-f]{20}"),
-    "zlib": re.compile(rb"(?:de|in)flate (\d+\.\d+(?:\.\d+)*(?:\.\d+)?) Copyright"),
-    "png": re.compile(rb"libpng version " + _V3),
-    "tiff": re.compile(rb"LIBTIFF, Version " + _V3),
-    "crypto": re.compile(rb"OpenSSL (\d+\.\d+\.\d+[a-z]?) "),
-    "ssl": re.compile(rb"OpenSSL (\d+\.\d+\.\d+[a-z]?) "),
-    "hdf5": re.compile(rb"HDF5 library version: " + _V3),
-    "curl": re.compile(rb"libcurl/" + _V3),
-})
+EMBEDDED_PATTERNS: Mapping[str, re.Pattern[bytes]] = MappingProxyType(
+    {
+        "openblas": re.compile(rb"OpenBLAS (\d+\.\d+\.\d+(?:[.\w]*\w)?)"),
+        "gdal": re.compile(rb"(?<![\w.])GDAL " + _V3 + rb"(?:dev|beta\d*|rc\d*)?\x00"),
+        "proj": re.compile(rb"Rel\. " + _V3 + rb", "),
+        "geos": re.compile(_V3 + rb"-CAPI-\d+\.\d+"),
+        "geos_c": re.compile(_V3 + rb"-CAPI-\d+\.\d+"),
+        "sqlite": re.compile(rb"(3\.\d+\.\d+)\x00+20\d\d-\d\d-\d\d \d\d:\d\d:\d\d [0-9a-f]{20}"),
+        "zlib": re.compile(rb"(?:de|in)flate (\d+\.\d+(?:\.\d+)*(?:\.\d+)?) Copyright"),
+        "png": re.compile(rb"libpng version " + _V3),
+        "tiff": re.compile(rb"LIBTIFF, Version " + _V3),
+        "crypto": re.compile(rb"OpenSSL (\d+\.\d+\.\d+[a-z]?) "),
+        "ssl": re.compile(rb"OpenSSL (\d+\.\d+\.\d+[a-z]?) "),
+        "hdf5": re.compile(rb"HDF5 library version: " + _V3),
+        "curl": re.compile(rb"libcurl/" + _V3),
+    }
+)
 
 
 def embedded_version(identity: str, rodata: bytes) -> str | None:
@@ -82,14 +84,16 @@ def _whole(parts: list[str]) -> str | None:
 
 
 #: identity -> rule turning the digits after ".so." into the library's release.
-_FILE_NAME_RULES: Mapping[str, Callable[[list[str]], str | None]] = MappingProxyType({
-    "gdal": _release_after_soversion,
-    "proj": _release_after_soversion,
-    "geos": _whole,
-    "zstd": _whole,
-    "sqlite": lambda parts: _whole(parts) if parts and parts[0] == "3" else None,
-    "zlib": lambda parts: _whole(parts) if parts and parts[0] == "1" else None,
-})
+_FILE_NAME_RULES: Mapping[str, Callable[[list[str]], str | None]] = MappingProxyType(
+    {
+        "gdal": _release_after_soversion,
+        "proj": _release_after_soversion,
+        "geos": _whole,
+        "zstd": _whole,
+        "sqlite": lambda parts: _whole(parts) if parts and parts[0] == "3" else None,
+        "zlib": lambda parts: _whole(parts) if parts and parts[0] == "1" else None,
+    }
+)
 
 
 def file_name_version(name: LibraryName) -> str | None:

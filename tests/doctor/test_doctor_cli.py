@@ -38,7 +38,10 @@ def test_this_process_after_imports(capsys: pytest.CaptureFixture[str]) -> None:
 def test_errors_are_one_actionable_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["doctor", "--python", str(tmp_path / "nope")]) == 1
     err = capsys.readouterr().err
-    assert err.strip() == f"farm doctor: error: --python {tmp_path / 'nope'}: no such file; give the path of a python executable"
+    assert (
+        err.strip()
+        == f"farm doctor: error: --python {tmp_path / 'nope'}: no such file; give the path of a python executable"
+    )
     assert main(["doctor", "--process", "--import", "no_such_module_x"]) == 1
     err = capsys.readouterr().err
     assert "cannot import no_such_module_x" in err and len(err.strip().splitlines()) == 1

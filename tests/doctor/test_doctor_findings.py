@@ -49,7 +49,9 @@ def wheel(name: str, kind: WheelKind, *libs: LibraryFile, version: str = "1.0", 
     return Wheel(name, version, kind, SITE, libs, requires, record=record, cuda_major=cuda)
 
 
-def environment(*wheels: Wheel, installed: dict[str, str] | None = None, search: tuple[SearchPathEntry, ...] = ()) -> Environment:
+def environment(
+    *wheels: Wheel, installed: dict[str, str] | None = None, search: tuple[SearchPathEntry, ...] = ()
+) -> Environment:
     names = installed if installed is not None else {w.name: w.version for w in wheels}
     return Environment(
         interpreter=fake_interpreter(SITE, prefix=PREFIX),
@@ -77,14 +79,22 @@ def test_duplicates_are_one_finding_per_library_with_their_cost() -> None:
         wheel("other", WheelKind.BUNDLED, lib("other.libs/libgfortran-040039e1.so.5.0.0", 280)),
     )
     findings = duplicate_findings(env)
-    assert [(f.id, f.subject, f.wasted_bytes) for f in findings] == [("D101", "gfortran", 300), ("D101", "openblas", 2400)]
-    assert findings[1].message == "openblas: 2 copies in numpy, scipy (versions 0.3.30, 0.3.31); 2.3 KiB beyond the first"
+    assert [(f.id, f.subject, f.wasted_bytes) for f in findings] == [
+        ("D101", "gfortran", 300),
+        ("D101", "openblas", 2400),
+    ]
+    assert (
+        findings[1].message == "openblas: 2 copies in numpy, scipy (versions 0.3.30, 0.3.31); 2.3 KiB beyond the first"
+    )
     assert findings[1].severity is Severity.WARNING
     assert len(findings[1].paths) == 2
 
 
 def test_no_duplicates_no_findings() -> None:
-    env = environment(wheel("a", WheelKind.BUNDLED, lib("a.libs/libz-1a2b3c4d.so.1")), wheel("b", WheelKind.BUNDLED, lib("b.libs/libpng16-1a2b3c4d.so.16")))
+    env = environment(
+        wheel("a", WheelKind.BUNDLED, lib("a.libs/libz-1a2b3c4d.so.1")),
+        wheel("b", WheelKind.BUNDLED, lib("b.libs/libpng16-1a2b3c4d.so.16")),
+    )
     assert duplicate_findings(env) == []
 
 
@@ -103,7 +113,9 @@ def test_dependencies_missing_and_out_of_range() -> None:
     env = environment(bar, installed={"wheelfarm-bar": "1.0", "wheelfarm-foo": "1.3.0"})
     findings = dependency_findings(env)
     assert [(f.id, f.severity) for f in findings] == [("D103", Severity.ERROR), ("D102", Severity.ERROR)]
-    assert findings[0].message == "wheelfarm-bar 1.0 needs wheelfarm-foo<1.3,>=1.2, but wheelfarm-foo 1.3.0 is installed"
+    assert (
+        findings[0].message == "wheelfarm-bar 1.0 needs wheelfarm-foo<1.3,>=1.2, but wheelfarm-foo 1.3.0 is installed"
+    )
     assert findings[1].message == "wheelfarm-bar 1.0 needs wheelfarm-gone>=2, which is not installed"
     ok = environment(bar, installed={"wheelfarm-bar": "1.0", "wheelfarm-foo": "1.2.9.post1", "wheelfarm-gone": "2.1"})
     assert dependency_findings(ok) == []
@@ -141,7 +153,9 @@ def test_loader_shadowing_and_unresolved() -> None:
     requester = SITE / "wheelfarm/bar/lib/libbar.so.1"
     own = SITE / "wheelfarm/foo/lib/libfoo.so.1"
     picks = [
-        NeededPick(requester, "libfoo.so.1", Resolution("libfoo.so.1", Path("/opt/foo/libfoo.so.1"), Via.LIBRARY_PATH), own),
+        NeededPick(
+            requester, "libfoo.so.1", Resolution("libfoo.so.1", Path("/opt/foo/libfoo.so.1"), Via.LIBRARY_PATH), own
+        ),
         NeededPick(requester, "libc.so.6", Resolution("libc.so.6", Path("/lib/libc.so.6"), Via.CACHE), None),
         NeededPick(requester, "libgone.so.2", Resolution("libgone.so.2", None, None), None),
         NeededPick(requester, "libfoo.so.1", Resolution("libfoo.so.1", own, Via.RUNPATH), own),
@@ -181,4 +195,10 @@ def test_environment_findings_sorted_by_id() -> None:
 
 
 def test_human_bytes() -> None:
-    assert [human_bytes(n) for n in (0, 1023, 1024, 5 * 1024**2, 3 * 1024**3)] == ["0 B", "1023 B", "1.0 KiB", "5.0 MiB", "3.0 GiB"]
+    assert [human_bytes(n) for n in (0, 1023, 1024, 5 * 1024**2, 3 * 1024**3)] == [
+        "0 B",
+        "1023 B",
+        "1.0 KiB",
+        "5.0 MiB",
+        "3.0 GiB",
+    ]

@@ -61,7 +61,9 @@ def test_numpy_and_scipy_environment(science_venv: Venv) -> None:
 
 
 def test_numpy_and_scipy_in_another_process(science_venv: Venv) -> None:
-    _, data = _farm("--python", str(science_venv.python), "--no-driver", "--import", "numpy", "--import", "scipy.linalg")
+    _, data = _farm(
+        "--python", str(science_venv.python), "--no-driver", "--import", "numpy", "--import", "scipy.linalg"
+    )
     loaded = _by_id(data, "D301")
     assert sorted(Path(p).parent.name for p in loaded["openblas"]["paths"]) == ["numpy.libs", "scipy.libs"]
     assert "D302" not in {f["id"] for f in data["findings"]}
@@ -236,8 +238,9 @@ def test_broken_and_mismatched_library_wheels(tmp_path: Path) -> None:
     venv.pip("--no-deps", str(bar), "--force-reinstall")
     (venv.site / "wheelfarm/bar/__init__.py").unlink()
     _, data = _farm("--python", str(venv.python), "--no-driver")
-    assert "wheelfarm-bar 2.0.0 needs wheelfarm-foo<1.3,>=1.2, which is not installed" in _by_id(data, "D102")[
-        "wheelfarm-bar"
-    ]["message"]
+    assert (
+        "wheelfarm-bar 2.0.0 needs wheelfarm-foo<1.3,>=1.2, which is not installed"
+        in _by_id(data, "D102")["wheelfarm-bar"]["message"]
+    )
     assert "1 missing" in _by_id(data, "D105")["wheelfarm-bar"]["message"]
     assert _by_id(data, "D107")["libfoo.so.1"]["severity"] == "error"

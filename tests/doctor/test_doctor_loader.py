@@ -45,7 +45,12 @@ def new_cache(entries: list[tuple[int, str, str]], old_prefix: bool = False) -> 
 
 
 def test_parses_the_new_format() -> None:
-    blob = new_cache([(X86_64_LIBC6, "libz.so.1", "/lib/x86_64-linux-gnu/libz.so.1"), (AARCH64_LIBC6, "libm.so.6", "/lib/aarch64/libm.so.6")])
+    blob = new_cache(
+        [
+            (X86_64_LIBC6, "libz.so.1", "/lib/x86_64-linux-gnu/libz.so.1"),
+            (AARCH64_LIBC6, "libm.so.6", "/lib/aarch64/libm.so.6"),
+        ]
+    )
     entries = parse_ld_cache(blob)
     assert entries == (
         CacheEntry("libz.so.1", "/lib/x86_64-linux-gnu/libz.so.1", X86_64_LIBC6, 0),

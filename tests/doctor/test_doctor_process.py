@@ -84,7 +84,9 @@ def _findings_after_loading(*paths: Path) -> list[list[Any]]:
 
 def test_one_soname_from_two_files_is_reported_once(tmp_path: Path, compile_so: CompileSo) -> None:
     first = compile_so(tmp_path / "a" / "libdemo.so.1", soname="libdemo.so.1")
-    second = compile_so(tmp_path / "b" / "libdemo.so.1", source="int other(void) { return 7; }\n", soname="libdemo.so.1")
+    second = compile_so(
+        tmp_path / "b" / "libdemo.so.1", source="int other(void) { return 7; }\n", soname="libdemo.so.1"
+    )
     findings = _findings_after_loading(first, second)
     assert [(f[0], f[1]) for f in findings] == [("D302", "demo")]
     assert "soname libdemo.so.1 loaded from 2 files" in findings[0][2]
@@ -106,7 +108,9 @@ def test_the_same_file_loaded_twice_is_no_finding(tmp_path: Path, compile_so: Co
 
 def test_import_modules_names_every_failure() -> None:
     import_modules(["json", "os.path"])
-    with pytest.raises(ProcessInspectionError, match=r"cannot import no_such_mod_a \(ModuleNotFoundError.*no_such_mod_b"):
+    with pytest.raises(
+        ProcessInspectionError, match=r"cannot import no_such_mod_a \(ModuleNotFoundError.*no_such_mod_b"
+    ):
         import_modules(["no_such_mod_a", "json", "no_such_mod_b"])
 
 

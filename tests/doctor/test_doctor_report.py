@@ -30,7 +30,9 @@ def _report(tmp_path: Path, compile_so: CompileSo) -> Report:
     libs = loaded_libraries(MAPS)
     process = ProcessReport("this process", ("numpy", "scipy"), libs, process_findings(libs))
     driver = DriverInfo(True, "550.54.15", (12, 4), (Gpu(0, "NVIDIA H100", 80 * 1024**3),))
-    row = LoaderRow("libfoo.so.1", "wheelfarm-foo", site / "wheelfarm/foo/lib/libfoo.so.1", Resolution("libfoo.so.1", None, None))
+    row = LoaderRow(
+        "libfoo.so.1", "wheelfarm-foo", site / "wheelfarm/foo/lib/libfoo.so.1", Resolution("libfoo.so.1", None, None)
+    )
     return Report(
         interpreter=env.interpreter,
         environment=env,

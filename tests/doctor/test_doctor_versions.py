@@ -20,7 +20,11 @@ from doctor_helpers import CompileSo
         ("gdal", b"handled in GDAL 4.0\0with GDAL 3.6.0) of table\0GDAL 3.12.4\0", "3.12.4"),
         ("proj", b"\0Rel. 9.7.1, December 1st, 2025\0", "9.7.1"),
         ("geos_c", b"\x003.14.1-CAPI-1.20\0", "3.14.1"),
-        ("sqlite", b"\x013.50.4\0\0\0\0\0\0\0\x002025-07-30 19:33:53 4d8adfb30e03f9cf27f800a2c1ba3c48fb4ca1b0", "3.50.4"),
+        (
+            "sqlite",
+            b"\x013.50.4\0\0\0\0\0\0\0\x002025-07-30 19:33:53 4d8adfb30e03f9cf27f800a2c1ba3c48fb4ca1b0",
+            "3.50.4",
+        ),
         ("zlib", b" deflate 1.2.13 Copyright 1995-2022 Jean-loup Gailly and Mark Adler ", "1.2.13"),
         ("zlib", b" inflate 1.3.1 Copyright 1995-2024 Mark Adler ", "1.3.1"),
         ("png", b" libpng version 1.6.50\0", "1.6.50"),
