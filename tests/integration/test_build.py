@@ -158,3 +158,18 @@ def test_failures_leave_wheelhouse_and_index_identical(farm_root: Path, tmp_path
         assert not (Path("/etc/farm-evil")).exists()
     finally:
         shutil.rmtree(farm_root / "recipes" / name)
+
+
+def test_pep517_backend_builds_through_pip(farm_root: Path, tmp_path: Path) -> None:
+    project = farm_root / ".farm" / "cibw" / "zlib"
+    farm(farm_root, "cibw", "zlib", "--output-dir", str(project))
+    out = tmp_path / "dist"
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", str(out), str(project)],
+        capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    (wheel,) = out.glob("*.whl")
+    assert wheel.name == "wheelfarm_zlib-1.2.13-py3-none-linux_x86_64.whl"
+    with zipfile.ZipFile(wheel) as zf:
+        assert "wheelfarm/zlib/lib/libz.so.1" in zf.namelist()
