@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 __all__ = ["exec_module_source", "loader_source"]
 
@@ -36,7 +36,14 @@ _NAMESPACE = {namespace!r}
 _DEPENDENCIES = {dependencies!r}
 _LIBRARIES = {libraries!r}
 _MODE = ctypes.RTLD_{mode}
+_ENV = {env!r}
 _HANDLES: list[ctypes.CDLL] = []
+
+
+def _set_environment() -> None:
+    """Point the library at its data inside the wheel, unless the user chose otherwise."""
+    for key, relative in _ENV.items():
+        os.environ.setdefault(key, os.path.join(_HERE, relative))
 
 
 def lib_dir() -> str:
@@ -67,6 +74,7 @@ def load_library() -> list[ctypes.CDLL]:
     """Load the dependencies' libraries, then this wheel's; returns the handles."""
     if _HANDLES:
         return list(_HANDLES)
+    _set_environment()
     for dependency in _DEPENDENCIES:
         try:
             module = importlib.import_module(f"{{_NAMESPACE}}.{{dependency}}")
@@ -95,7 +103,9 @@ import os
 import sys
 from collections.abc import Callable
 
-_BIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bin")
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_BIN = os.path.join(_HERE, "bin")
+_ENV = {env!r}
 
 
 def _runner(name: str) -> Callable[[], None]:
@@ -103,6 +113,8 @@ def _runner(name: str) -> Callable[[], None]:
         path = os.path.join(_BIN, name)
         if not os.path.exists(path):
             sys.exit(f"{{path}} is missing; reinstall {dist}")
+        for key, relative in _ENV.items():
+            os.environ.setdefault(key, os.path.join(_HERE, relative))
         os.execv(path, [path, *sys.argv[1:]])
 
     return run
@@ -114,7 +126,7 @@ def __getattr__(name: str) -> Callable[[], None]:
 
 
 def loader_source(*, dist: str, version: str, summary: str, namespace: str, dependencies: Sequence[str],
-                  libraries: Sequence[str], rtld: str) -> str:
+                  libraries: Sequence[str], rtld: str, env: Mapping[str, str]) -> str:
     return _TEMPLATE.format(
         dist=dist,
         version=version,
@@ -123,8 +135,9 @@ def loader_source(*, dist: str, version: str, summary: str, namespace: str, depe
         dependencies=tuple(dependencies),
         libraries=tuple(libraries),
         mode="GLOBAL" if rtld == "global" else "LOCAL",
+        env=dict(env),
     )
 
 
-def exec_module_source(dist: str) -> str:
-    return _EXEC.format(dist=dist)
+def exec_module_source(dist: str, env: Mapping[str, str]) -> str:
+    return _EXEC.format(dist=dist, env=dict(env))

@@ -239,11 +239,12 @@ class _Packer:
         recipe_deps = [d.name for d in self.deps if not d.external]
         (self.pkg / "__init__.py").write_text(
             loader_source(dist=self.dist, version=r.wheel_version, summary=r.about.summary, namespace=self.namespace,
-                          dependencies=recipe_deps, libraries=self.libraries, rtld=r.rtld),
+                          dependencies=recipe_deps, libraries=self.libraries, rtld=r.rtld,
+                          env=r.provides.env),
             encoding="utf-8",
         )
         if self.executables:
-            (self.pkg / "_exec.py").write_text(exec_module_source(self.dist), encoding="utf-8")
+            (self.pkg / "_exec.py").write_text(exec_module_source(self.dist, r.provides.env), encoding="utf-8")
 
     def write_dist_info(self, provenance: Mapping[str, Any], tag: str) -> str:
         r = self.recipe

@@ -89,6 +89,7 @@ class Artifact:
 @dataclass(frozen=True)
 class Provides:
     sonames: tuple[str, ...] = ()
+    env: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     pkg_config: tuple[str, ...] = ()
     cmake: tuple[str, ...] = ()
     executables: tuple[str, ...] = ()

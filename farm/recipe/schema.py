@@ -365,6 +365,9 @@ RECIPE = Obj(
         "provides": Obj(
             {
                 "sonames": _STRS,
+                "env": MapOf(Str(), "run-time variables the library needs, as paths relative to the package "
+                                    "folder (e.g. PROJ_DATA: share/proj); set by load_library() and the "
+                                    "executables' launchers unless the user set them"),
                 "pkg_config": _STRS,
                 "cmake": _STRS,
                 "executables": _STRS,
