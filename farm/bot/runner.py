@@ -1,0 +1,394 @@
+"""One pass of the bot: read, plan, act, report.
+
+A pass loads recipes, pins, migrations and the journal; asks the forge for every bot PR
+and the index for what is published; plans each migration (a pure function); then acts:
+closes superseded PRs, opens the PRs the plans chose (intent recorded first), opens the
+completion PR of a finished migration, and opens or updates version-bump PRs. Finally it
+plans again, so the report shows the pass's own effect. Every lookup is by deterministic
+branch name, so a second pass, or one after a crash, never duplicates anything.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from packaging.version import InvalidVersion, Version
+
+from farm.bot.changes import (
+    Proposal,
+    completion_branch,
+    completion_proposal,
+    meta_version,
+    migration_branch,
+    migration_proposal,
+    parse_branch,
+    update_branch,
+    update_proposal,
+)
+from farm.bot.facts import RecipeFacts, facts_graph, read_facts
+from farm.bot.forge import BOT_PREFIX, Forge, ForgeError, PullRequest
+from farm.bot.index_reader import IndexReader
+from farm.bot.journal import Journal
+from farm.bot.migration import Migration, MigrationError, check_migration, load_migration, retired_ids
+from farm.bot.planner import Member, Plan, PrRecord, Root, Scope, State, bumped, plan
+from farm.bot.versions import Download, Endpoints, Http, VersionCheckError, newest_version
+from farm.catalog import Catalog
+from farm.errors import FarmError
+from farm.graph import Graph
+from farm.pins import Pins, load_pins
+from farm.platforms import Platform, current
+from farm.settings import Settings
+
+__all__ = ["PICTURE_LIMIT", "Action", "Effects", "MigrationReport", "Report", "Runner", "UpdateReport"]
+
+UPDATE_SCOPE = "update"
+#: migrations with more members are drawn wave by wave, not recipe by recipe
+PICTURE_LIMIT = 300
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Effects:
+    """Everything a pass touches outside itself; tests swap any of it."""
+
+    forge: Forge
+    index: IndexReader
+    http: Http
+    download: Download
+    endpoints: Endpoints = Endpoints()
+    clock: Callable[[], float] = time.time
+    log: Callable[[str], None] = _quiet
+
+
+@dataclass(frozen=True)
+class Action:
+    kind: str  # opened | updated | closed | error
+    scope: str  # a migration id, or "update"
+    recipe: str
+    detail: str
+    pr: int | None = None
+
+
+@dataclass(frozen=True)
+class MigrationReport:
+    migration: Migration
+    plan: Plan | None
+    problems: tuple[str, ...] = ()
+    completion: str = ""
+    #: (recipe, affected recipe it links against) for drawing; left empty above PICTURE_LIMIT members
+    edges: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class UpdateReport:
+    recipe: str
+    current: str
+    newest: str | None
+    source: str = ""
+    pr: int | None = None
+    note: str = ""
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Report:
+    generated: float
+    migrations: tuple[MigrationReport, ...]
+    updates: tuple[UpdateReport, ...] = ()
+    actions: tuple[Action, ...] = ()
+    #: migration files that do not load, each problem with its file:line:col
+    broken: tuple[str, ...] = ()
+
+
+@dataclass
+class _Pass:
+    settings: Settings
+    fx: Effects
+    platform: Platform
+    act: bool
+    pins: Pins = field(init=False)
+    facts: dict[str, RecipeFacts] = field(init=False)
+    graph: Graph = field(init=False)
+    journal: Journal = field(init=False)
+    prs: dict[str, PullRequest] = field(init=False)  # head branch -> its newest PR
+    published: dict[str, Version] = field(default_factory=dict)
+    looked_up: set[str] = field(default_factory=set)
+    actions: list[Action] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.now = self.fx.clock()
+        self.pins = load_pins(self.settings.pins_file)
+        catalog = Catalog(self.settings.recipes, self.pins, self.platform)
+        self.facts = read_facts(catalog.documents, self.pins, self.platform)
+        self.graph = facts_graph(self.facts)
+        self.journal = Journal.loads(self.fx.forge.load_state())
+        self.prs = {}
+        for pr in self.fx.forge.list_prs(BOT_PREFIX):
+            if pr.head not in self.prs or pr.number > self.prs[pr.head].number:
+                self.prs[pr.head] = pr
+        self.base = self.fx.forge.default_branch
+
+    # -- reading ------------------------------------------------------------------------------
+    def rel(self, file: Path) -> str:
+        try:
+            return file.resolve().relative_to(self.settings.root.resolve()).as_posix()
+        except ValueError:
+            raise FarmError(f"{file} is outside the farm's repository {self.settings.root}") from None
+
+    def newest(self, dists: Iterable[str]) -> Mapping[str, Version]:
+        missing = [d for d in dists if d not in self.looked_up]
+        self.published.update(self.fx.index.newest(missing))
+        self.looked_up.update(missing)
+        return self.published
+
+    def save_journal(self) -> None:
+        if self.act:
+            self.fx.forge.save_state(self.journal.dumps())
+
+    def note(self, action: Action) -> None:
+        self.actions.append(action)
+        pr = f" PR #{action.pr}" if action.pr else ""
+        what = f" for {action.recipe}" if action.recipe else ""
+        self.fx.log(f"{action.scope}: {action.kind}{pr}{what}: {action.detail}")
+
+    # -- migrations ---------------------------------------------------------------------------
+    def scope(self, m: Migration, retired: frozenset[str]) -> Scope:
+        members: dict[str, Member] = {}
+        for name, f in self.facts.items():
+            if name in m.exclude or not m.affects(f):
+                continue
+            error = f.error
+            try:
+                now = Version(f.wheel_version)
+            except InvalidVersion:
+                now, error = Version("0"), error or f"version {f.version!r} is not a PEP 440 version"
+            members[name] = Member(name, self._dist(m, f), now, tuple(sorted(f.host & m.pins.keys() & self.facts.keys())),
+                                   error)
+        roots = {n: Root(n, self.settings.dist_name(n), Version(v)) for n, v in m.pins.items() if n in self.facts}
+        waiting = tuple(w for w in m.wait_for if w not in retired)
+        return Scope(m.id, members, roots, m.bump_number, m.paused, waiting, m.pr_limit)
+
+    def _dist(self, m: Migration, f: RecipeFacts) -> str:
+        dist = self.settings.dist_name(f.name)
+        cuda = m.variants.get("cuda")
+        if cuda and "cuda" in f.variant_axes:
+            return f"{dist}-cu{cuda[0].split('.')[0]}"
+        return dist
+
+    def records(self, m: Migration, scope: Scope) -> dict[str, PrRecord]:
+        out: dict[str, PrRecord] = {}
+        for head, pr in self.prs.items():
+            ref = parse_branch(head)
+            if ref is None or ref.kind != "migration" or ref.scope != m.id or ref.recipe not in scope.members:
+                continue
+            member = scope.members[ref.recipe]
+            target = meta_version(pr.meta, "target") or (
+                member.current if pr.state == "merged" else bumped(member.current, scope.bump))
+            out[ref.recipe] = PrRecord(pr.number, pr.state, target, pr.url, pr.merged_at)
+        return out
+
+    def plan(self, m: Migration, scope: Scope) -> Plan:
+        published = self.newest([*(x.dist for x in scope.members.values()), *(r.dist for r in scope.roots.values())])
+        return plan(self.graph, scope, published, self.records(m, scope), self.journal.errors.get(m.id, {}),
+                    self.now, self.journal.resumable(m.id))
+
+    def migrate(self, m: Migration, known: frozenset[str], retired: frozenset[str]) -> MigrationReport:
+        problems = check_migration(m, self.facts, self.pins, known)
+        if problems:
+            for p in problems:
+                self.fx.log(f"{m.id}: {p}")
+            return MigrationReport(m, None, tuple(problems))
+        scope = self.scope(m, retired)
+        planned = self.plan(m, scope)
+        if self.act:
+            self.close_superseded(m, scope, planned)
+            for name in planned.to_open:
+                self.open_migration_pr(m, scope, planned, name)
+            if planned.complete and not m.paused:
+                self.complete(m, scope)
+            planned = self.plan(m, scope)
+        done = self.prs.get(completion_branch(m.id))
+        completion = f"completion PR #{done.number} is {done.state}" if done else ""
+        edges: list[tuple[str, str]] = []
+        if len(scope.members) <= PICTURE_LIMIT:
+            for name in scope.members:
+                edges += [(name, d) for d in self.graph.dependencies(name) if d in scope.members]
+        return MigrationReport(m, planned, (), completion, tuple(edges))
+
+    def close_superseded(self, m: Migration, scope: Scope, planned: Plan) -> None:
+        for head, pr in list(self.prs.items()):
+            ref = parse_branch(head)
+            if ref is None or ref.kind != "migration" or ref.scope != m.id or pr.state != "open":
+                continue
+            if ref.recipe not in scope.members:
+                why = (f"{ref.recipe} is no longer part of migration `{m.id}` (excluded, or no longer affected); "
+                       "closing this PR.")
+            elif planned.states[ref.recipe].state is State.DONE:
+                why = f"Superseded: {planned.states[ref.recipe].reason}, so this rebuild is no longer needed."
+            else:
+                continue
+            self.close(pr, m.id, ref.recipe, why)
+
+    def close(self, pr: PullRequest, scope: str, recipe: str, why: str) -> None:
+        try:
+            self.fx.forge.close_pr(pr.number, why)
+        except FarmError as exc:
+            self.note(Action("error", scope, recipe, f"closing PR #{pr.number}: {exc}", pr.number))
+            return
+        self.prs[pr.head] = PullRequest(pr.number, pr.head, pr.base, pr.title, pr.body, "closed", pr.url,
+                                        pr.head_sha, pr.merged_at)
+        self.note(Action("closed", scope, recipe, why, pr.number))
+
+    def close_orphans(self, active: frozenset[str]) -> None:
+        for head, pr in list(self.prs.items()):
+            ref = parse_branch(head)
+            if ref is None or ref.kind == "update" or pr.state != "open" or ref.scope in active:
+                continue
+            self.close(pr, ref.scope, ref.recipe, f"Migration `{ref.scope}` is no longer active (completed or "
+                                                  "withdrawn); closing this PR.")
+
+    def open_migration_pr(self, m: Migration, scope: Scope, planned: Plan, name: str) -> None:
+        state = planned.states[name]
+        branch = migration_branch(m.id, name)
+
+        def propose(base_sha: str) -> Proposal:
+            f = self.facts[name]
+            path = self.rel(f.file)
+            text = self.read(path, base_sha)
+            return migration_proposal(m, f, path, text, scope.members[name].dist, Version(state.target), state.wave)
+
+        self.attempt(m.id, name, branch, {"target": state.target}, propose)
+
+    def complete(self, m: Migration, scope: Scope) -> None:
+        branch = completion_branch(m.id)
+        existing = self.prs.get(branch)
+        if existing is not None:
+            return  # open: waiting for review; merged: retired on the next checkout; closed: a person said no
+
+        def propose(base_sha: str) -> Proposal:
+            pins_path, mig_path = self.rel(self.settings.pins_file), self.rel(m.file)
+            return completion_proposal(m, pins_path, self.read(pins_path, base_sha), mig_path,
+                                       self.read(mig_path, base_sha), len(scope.members), self.pins)
+
+        self.attempt(m.id, "", branch, {}, propose)
+
+    def read(self, path: str, ref: str) -> str:
+        text = self.fx.forge.read_file(path, ref)
+        if text is None:
+            raise ForgeError(f"{path} is missing on {self.base}; is the checkout out of date?")
+        return text
+
+    def attempt(self, scope: str, recipe: str, branch: str, intent: dict[str, str],
+                propose: Callable[[str], Proposal]) -> PullRequest | None:
+        """Record the intent, then make the branch and PR exist; errors are recorded, not raised."""
+        self.journal.intents[branch] = {"scope": scope, "recipe": recipe, "at": str(self.now), **intent}
+        self.save_journal()
+        try:
+            base_sha = self.fx.forge.branch_head(self.base)
+            if base_sha is None:
+                raise ForgeError(f"the forge has no branch {self.base!r}")
+            proposal = propose(base_sha)
+            pr, verb = self.deliver(proposal, base_sha)
+        except FarmError as exc:
+            self.journal.intents.pop(branch, None)
+            self.journal.fail(scope, recipe or branch, str(exc))
+            self.note(Action("error", scope, recipe or branch, str(exc)))
+            return None
+        self.journal.succeed(scope, recipe or branch, branch)
+        self.prs[branch] = pr
+        self.note(Action(verb, scope, recipe, pr.title, pr.number))
+        return pr
+
+    def deliver(self, p: Proposal, base_sha: str) -> tuple[PullRequest, str]:
+        forge = self.fx.forge
+        head = forge.branch_head(p.branch)
+        if head is None:
+            forge.create_branch(p.branch, self.base)
+            forge.commit_files(p.branch, p.message, p.changes, parent=base_sha)
+        elif any(forge.read_file(c.path, head) != c.content for c in p.changes):
+            forge.commit_files(p.branch, p.message, p.changes, parent=base_sha)
+        existing = forge.find_pr(p.branch)
+        if existing is not None and existing.state == "open":
+            if (existing.title, existing.body) == (p.title, p.body):
+                return existing, "resumed"
+            updated = forge.update_pr(existing.number, p.title, p.body)
+            forge.comment_pr(existing.number, f"Updated by the bot: {p.title}.")
+            return updated, "updated"
+        return forge.open_pr(p.branch, self.base, p.title, p.body), "opened"
+
+    # -- version updates ----------------------------------------------------------------------
+    def update(self, name: str, f: RecipeFacts) -> UpdateReport:
+        try:
+            found = newest_version(f.updates, f.version, self.fx.http, self.fx.endpoints)
+        except VersionCheckError as exc:
+            if self.act:
+                self.journal.fail(UPDATE_SCOPE, name, str(exc))
+            return UpdateReport(name, f.version, None, error=str(exc))
+        branch = update_branch(name)
+        existing = self.prs.get(branch)
+        have = meta_version(existing.meta, "version") if existing else None
+        if found is None:
+            if self.act and existing and existing.state == "open" and (have is None or have <= Version(f.version)):
+                self.close(existing, UPDATE_SCOPE, name, f"Superseded: the recipe already has {f.version}.")
+            return UpdateReport(name, f.version, None, note="up to date")
+        if existing is not None and have == found.version:
+            note = {"open": "PR open", "merged": "PR merged", "closed": "PR closed without merging; not reopened"}
+            return UpdateReport(name, f.version, str(found.version), found.source, existing.number,
+                                note.get(existing.state, existing.state))
+        if not self.act:
+            return UpdateReport(name, f.version, str(found.version), found.source, note="a PR opens on the next run")
+
+        def propose(base_sha: str) -> Proposal:
+            path = self.rel(f.file)
+            return update_proposal(f, path, self.read(path, base_sha), found, self.pins, self.platform,
+                                   self.fx.download)
+
+        pr = self.attempt(UPDATE_SCOPE, name, branch, {"version": str(found.version)}, propose)
+        error = self.journal.errors.get(UPDATE_SCOPE, {}).get(name) if pr is None else None
+        return UpdateReport(name, f.version, str(found.version), found.source, pr.number if pr else None,
+                            error=error)
+
+
+class Runner:
+    """Runs passes of the bot over one farm."""
+
+    def __init__(self, settings: Settings, effects: Effects, platform: Platform | None = None) -> None:
+        self.settings = settings
+        self.fx = effects
+        self.platform = platform or current()
+
+    def run(self, *, act: bool = True, migrations: bool = True, updates: bool = True) -> Report:
+        """One pass. ``act=False`` only reports (no forge writes, no version checks)."""
+        p = _Pass(self.settings, self.fx, self.platform, act)
+        folder = self.settings.migrations
+        files = sorted(x for x in folder.glob("*.y*ml") if x.is_file()) if folder.is_dir() else []
+        active = frozenset(x.name.rsplit(".", 1)[0] for x in files)
+        retired = retired_ids(folder)
+        loaded: list[Migration] = []
+        broken: list[str] = []
+        for file in files:
+            try:
+                loaded.append(load_migration(file))
+            except MigrationError as exc:
+                broken.extend(exc.problems)
+        for problem in broken:
+            self.fx.log(problem)
+        reports: list[MigrationReport] = []
+        if migrations:
+            for m in sorted(loaded, key=lambda x: (x.created, x.id)):
+                reports.append(p.migrate(m, active | retired, retired))
+            if act:
+                p.close_orphans(active)
+        checks: list[UpdateReport] = []
+        if updates and act:
+            for name, f in sorted(p.facts.items()):
+                if f.updates and f.error is None:
+                    checks.append(p.update(name, f))
+        p.save_journal()
+        return Report(p.now, tuple(reports), tuple(checks), tuple(p.actions), tuple(broken))
