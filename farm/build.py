@@ -57,6 +57,9 @@ def _variant_id(recipe: Recipe) -> str:
     return "-".join(f"{k}{v}" for k, v in sorted(recipe.variant.items())) or "default"
 
 
+
+
+
 @dataclass(frozen=True)
 class _Compiled:
     packed: Packed
@@ -108,10 +111,11 @@ class Builder:
         """The wheelhouse's wheel of recipe ``name`` matching the global pin (newest build)."""
         dist = canonicalize_name(self.settings.dist_name(name))
         pin = self.catalog.pins.pins.get(name)
+        label = self.catalog.variants_of(name)[0].local_label  # a development build links development builds
         best: tuple[Version, Path] | None = None
         for wheel in self.settings.wheelhouse.glob("*.whl"):
             wname, version, _, _ = parse_wheel_filename(wheel.name)
-            if wname != dist:
+            if wname != dist or (version.local or "") != label:
                 continue
             if pin is not None and version.base_version != Version(pin).base_version:
                 continue
@@ -151,7 +155,7 @@ class Builder:
     def _compile(self, recipe: Recipe, seconds: dict[str, float]) -> _Compiled | BuildResult:
         """Everything up to a packed wheel, or the unchanged result when the key matches."""
         s = self.settings
-        vid = _variant_id(recipe)
+        vid = _variant_id(recipe) + (f"-{recipe.local_label}" if recipe.local_label else "")
         tag = f"{recipe.name}-{vid}"
         work = s.work / "build" / tag
         log = s.work / "logs" / f"{tag}.log"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -27,6 +27,8 @@ class Catalog:
     recipes_dir: Path
     pins: Pins
     platform: Platform
+    #: build options chosen on the command line (``--option kernels=haswell``), for every recipe having them
+    options: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_settings(cls, settings: Settings, platform: Platform | None = None) -> Catalog:
@@ -45,11 +47,17 @@ class Catalog:
             raise UnknownRecipe(f"no recipe named {name!r} in {self.recipes_dir} (recipes: {known})") from None
 
     def variants_of(self, name: str) -> list[Recipe]:
-        return render_all(self.document(name), self.pins, self.platform)
+        return render_all(self.document(name), self.pins, self.platform, self._chosen(name))
+
+    def _chosen(self, name: str) -> dict[str, str]:
+        build = self.document(name).data.get("build")
+        known = build.get("options") if isinstance(build, dict) else None
+        return {k: v for k, v in self.options.items() if isinstance(known, dict) and k in known}
 
     @cached_property
     def rendered(self) -> dict[str, list[Recipe]]:
-        return {name: render_all(doc, self.pins, self.platform) for name, doc in self.documents.items()}
+        return {name: render_all(doc, self.pins, self.platform, self._chosen(name))
+                for name, doc in self.documents.items()}
 
     def graph(self) -> Graph:
         """Recipes and their host dependencies among recipes (external wheels are leaves outside it)."""

@@ -89,7 +89,11 @@ def extract(archive: Path, dest: Path) -> Path:
     entries = list(staging.iterdir())
     root = entries[0] if len(entries) == 1 and entries[0].is_dir() else staging
     for entry in list(root.iterdir()):
-        os.replace(entry, dest / entry.name)
+        target = dest / entry.name
+        if target.is_dir() and entry.is_dir() and not target.is_symlink():
+            shutil.copytree(entry, target, symlinks=True, dirs_exist_ok=True)  # a second artifact adds to a folder
+        else:
+            os.replace(entry, target)
     shutil.rmtree(staging, ignore_errors=True)
     return dest
 

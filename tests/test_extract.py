@@ -72,3 +72,9 @@ def test_patches(tmp_path: Path) -> None:
     assert (tmp_path / "a.txt").read_text() == "two\n"
     with pytest.raises(PatchError, match="good.patch does not apply"):
         apply_patches(tmp_path, [good])
+
+
+def test_second_artifact_adds_to_an_existing_folder(tmp_path: Path) -> None:
+    extract(tar(tmp_path / "a.tgz", member("a-1/lapack/old.f"), member("a-1/x.c")), tmp_path / "src")
+    extract(tar(tmp_path / "b.tgz", member("b-1/new.f")), tmp_path / "src" / "lapack")
+    assert sorted(p.name for p in (tmp_path / "src" / "lapack").iterdir()) == ["new.f", "old.f"]

@@ -68,3 +68,13 @@ def test_conditions_follow_the_platform() -> None:
 def test_errors_name_file_line_and_column() -> None:
     with pytest.raises(RecipeError, match=r"recipe.yaml:6:12: .*'nope' is undefined"):
         render(doc(TEXT.replace("version: ${{ version }}", "version: ${{ nope }}")), Pins(), LINUX)
+
+
+def test_build_options_default_and_local_label() -> None:
+    text = TEXT.replace("  variants:\n    int: [32, 64]\n", "  variants:\n    int: [32, 64]\n  options:\n    kernels: [dynamic, haswell]\n")
+    release = render(doc(text), Pins(), LINUX)
+    assert release.options == {"kernels": "dynamic"} and release.wheel_version == "0.3.21.post2"
+    dev = render(doc(text), Pins(), LINUX, chosen={"kernels": "haswell"})
+    assert dev.wheel_version == "0.3.21.post2+kernelshaswell"
+    with pytest.raises(RecipeError, match="option kernels=zen is not one of dynamic, haswell"):
+        render(doc(text), Pins(), LINUX, chosen={"kernels": "zen"})

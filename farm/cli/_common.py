@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from farm.catalog import Catalog
+from farm.errors import FarmError
 from farm.platforms import parse
 from farm.settings import Settings, load_settings
 
@@ -27,4 +28,10 @@ def settings(args: argparse.Namespace) -> Settings:
 
 def catalog(args: argparse.Namespace) -> Catalog:
     platform = getattr(args, "platform", None)
-    return Catalog.from_settings(settings(args), parse(platform) if platform else None)
+    cat = Catalog.from_settings(settings(args), parse(platform) if platform else None)
+    for item in getattr(args, "option", None) or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise FarmError(f"--option {item!r}: write KEY=VALUE, e.g. --option kernels=haswell")
+        cat.options[key] = value
+    return cat

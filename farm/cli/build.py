@@ -48,6 +48,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-test", action="store_true", help="skip the fresh-venv test stage")
     parser.add_argument("--strict-policy", action="store_true",
                         help="repair to the platform policy of pins.yaml (fails if the wheel cannot meet it)")
+    parser.add_argument("--option", action="append", metavar="KEY=VALUE",
+                        help="pick a non-release build option of recipes that declare it (e.g. kernels=haswell)")
     add_root(parser)
     add_platform(parser)
 

@@ -16,7 +16,7 @@ from farm.locate import Path_, YamlError, load_yaml
 from farm.pins import Pins
 from farm.platforms import Platform, current
 from farm.recipe.model import parse_requirement
-from farm.recipe.render import RecipeDocument, base_context, discover, variants
+from farm.recipe.render import RecipeDocument, RecipeError, base_context, discover, options, variants
 from farm.recipe.schema import RECIPE, Violation, is_condition, validate
 from farm.recipe.template import TemplateError, Templates
 from farm.lint.diagnostic import Diagnostic
@@ -87,7 +87,11 @@ class _RecipeLint:
     def values(self) -> None:
         data: dict[str, Any] = self.doc.data
         templates = Templates()
-        context = base_context(self.pins, self.platform, variants(self.doc)[0])
+        try:
+            chosen = options(self.doc)
+        except RecipeError:
+            chosen = {}
+        context = base_context(self.pins, self.platform, variants(self.doc)[0], chosen)
         ok = True
         ctx = data.get("context")
         if isinstance(ctx, dict):

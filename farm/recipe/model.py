@@ -122,6 +122,7 @@ class Recipe:
     folder: Path
     platform: Platform
     variant: Mapping[str, Any]
+    options: Mapping[str, Any]
     sources: tuple[Artifact, ...]
     script: tuple[str, ...]  # a file name (one entry ending in .sh) or inline lines
     about: About
@@ -141,9 +142,13 @@ class Recipe:
     #: the resolved document, for ``farm render`` and build keys
     resolved: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), compare=False)
 
+    #: non-release build options as a PEP 440 local label ("kernelshaswell"); such wheels cannot reach PyPI
+    local_label: str = ""
+
     @property
     def wheel_version(self) -> str:
-        return f"{self.version}.post{self.build_number}" if self.build_number else self.version
+        base = f"{self.version}.post{self.build_number}" if self.build_number else self.version
+        return f"{base}+{self.local_label}" if self.local_label else base
 
     @property
     def script_file(self) -> Path | None:

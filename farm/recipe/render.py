@@ -105,8 +105,25 @@ def variants(doc: RecipeDocument) -> list[dict[str, Any]]:
     return [dict(zip(keys, combo)) for combo in itertools.product(*(axes[k] for k in keys))]
 
 
-def base_context(pins: Pins, platform: Platform, variant: Mapping[str, Any]) -> dict[str, Any]:
-    return {**platform.variables(), **pins.variables(), **variant, "variant": dict(variant)}
+def options(doc: RecipeDocument, chosen: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The recipe's build options: the first value of each, unless ``chosen`` picks another."""
+    build = doc.data.get("build")
+    axes = build.get("options") if isinstance(build, dict) else None
+    out: dict[str, Any] = {}
+    for key, values in (axes.items() if isinstance(axes, dict) else []):
+        if not isinstance(values, list) or not values:
+            continue
+        pick = (chosen or {}).get(key, values[0])
+        if str(pick) not in [str(v) for v in values]:
+            raise RecipeError(f"{doc.where(('build', 'options', key))}: option {key}={pick} is not one of "
+                              f"{', '.join(str(v) for v in values)}")
+        out[key] = next(v for v in values if str(v) == str(pick))
+    return out
+
+
+def base_context(pins: Pins, platform: Platform, variant: Mapping[str, Any],
+                 chosen: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    return {**platform.variables(), **pins.variables(), **(chosen or {}), **variant, "variant": dict(variant)}
 
 
 class _Resolver:
@@ -175,7 +192,7 @@ def _origin(d: Mapping[str, Any]) -> Origin:
 
 
 def render(doc: RecipeDocument, pins: Pins, platform: Platform, variant: Mapping[str, Any] | None = None,
-           templates: Templates | None = None) -> Recipe:
+           templates: Templates | None = None, chosen: Mapping[str, Any] | None = None) -> Recipe:
     """Resolve ``doc`` for one variant and platform. Raises :class:`RecipeError`."""
     if doc.located.data is None or not isinstance(doc.located.data, dict):
         raise RecipeError(f"{doc.file}:1:1: a recipe must be a YAML mapping with package, source, build, ...")
@@ -185,7 +202,8 @@ def render(doc: RecipeDocument, pins: Pins, platform: Platform, variant: Mapping
         pos = doc.located.locations.key(p.path) if p.at_key else doc.located.locations.of(p.path)
         raise RecipeError(f"{doc.file}:{pos.line}:{pos.col}: {p.message} (run 'farm lint' for every problem)")
     variant = dict(variant if variant is not None else variants(doc)[0])
-    r = _Resolver(doc, templates or Templates(), base_context(pins, platform, variant))
+    picked = options(doc, chosen)
+    r = _Resolver(doc, templates or Templates(), base_context(pins, platform, variant, picked))
     r.evaluate_context()
     data = {k: r.resolve(v, (k,)) for k, v in doc.data.items() if k != "context"}
 
@@ -218,6 +236,8 @@ def render(doc: RecipeDocument, pins: Pins, platform: Platform, variant: Mapping
         folder=doc.folder,
         platform=platform,
         variant=MappingProxyType(variant),
+        options=MappingProxyType(picked),
+        local_label=".".join(f"{k}{v}".lower() for k, v in sorted(picked.items()) if v != options(doc).get(k)),
         sources=tuple(
             Artifact(
                 origins=(_origin(s), *(_origin(a) for a in s.get("alternatives", []))),
@@ -260,7 +280,8 @@ def render(doc: RecipeDocument, pins: Pins, platform: Platform, variant: Mapping
     )
 
 
-def render_all(doc: RecipeDocument, pins: Pins, platform: Platform) -> list[Recipe]:
+def render_all(doc: RecipeDocument, pins: Pins, platform: Platform,
+               chosen: Mapping[str, Any] | None = None) -> list[Recipe]:
     """Every variant of ``doc`` on ``platform`` (skipped ones included, marked ``skip``)."""
     templates = Templates()
-    return [render(doc, pins, platform, v, templates) for v in variants(doc)]
+    return [render(doc, pins, platform, v, templates, chosen) for v in variants(doc)]

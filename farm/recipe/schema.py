@@ -341,7 +341,9 @@ RECIPE = Obj(
             {
                 "number": Int("build number; > 0 makes <version>.post<number>"),
                 "script": OneOf((Str(), _STRS), "build script file (e.g. build.sh) or inline lines"),
-                "variants": MapOf(ListOf(Scalar()), "variant axes; the first value of each is the default"),
+                "variants": MapOf(ListOf(Scalar()), "variant axes: every combination is built (distinct wheels)"),
+                "options": MapOf(ListOf(Scalar()), "build options: the first value is the release build; "
+                                                   "another is chosen with 'farm build --option key=value'"),
                 "skip": OneOf((Bool(), Str(), _STRS), "condition(s) under which not to build"),
                 "env": MapOf(Scalar(), "extra environment variables for the build script"),
                 "rtld": Str("how load_library() loads the libraries", enum=("local", "global")),

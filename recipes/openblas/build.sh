@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+set -euo pipefail
+# Reference LAPACK (second artifact) becomes lapack-netlib/, whatever the first artifact held.
+rm -rf lapack-netlib
+mv _lapack lapack-netlib
+
+args=(
+  -DCMAKE_BUILD_TYPE=Release
+  -DCMAKE_INSTALL_PREFIX="$PREFIX"
+  -DCMAKE_INSTALL_LIBDIR=lib
+  -DBUILD_SHARED_LIBS=ON
+  -DBUILD_STATIC_LIBS=OFF
+  -DUSE_OPENMP=0
+  -DUSE_THREAD=1
+  -DNUM_THREADS=64
+  -DNO_AFFINITY=1
+  -DBUILD_TESTING=OFF          # LAPACK's own test suite: hours on small machines; BLAS tests run below
+  # the GCC runtime goes inside the library: no libgfortran next to it, none of its symbols exported
+  -DCMAKE_SHARED_LINKER_FLAGS="-static-libgfortran -static-libgcc -Wl,--exclude-libs,ALL"
+)
+case "$(uname -m)" in
+  x86_64) baseline=PRESCOTT single=HASWELL ;;
+  aarch64|arm64) baseline=ARMV8 single=NEOVERSEN1 ;;
+  *) baseline=GENERIC single=GENERIC ;;
+esac
+case "$OPENBLAS_KERNELS" in
+  dynamic) args+=(-DDYNAMIC_ARCH=ON -DTARGET="$baseline") ;;
+  haswell) args+=(-DTARGET="$single") ;;
+  generic) args+=(-DTARGET=GENERIC) ;;
+  *) echo "unknown kernels option: $OPENBLAS_KERNELS" >&2; exit 2 ;;
+esac
+if [[ "$OPENBLAS_INTERFACE" == ilp64 ]]; then
+  args+=(-DINTERFACE64=1 -DSYMBOLSUFFIX=64_)
+fi
+
+cmake -S . -B _build -G Ninja "${args[@]}"
+cmake --build _build -j "$CPU_COUNT"
+# OpenBLAS's own tests: the BLAS level 1-3 testers, the CBLAS testers and utest
+(cd _build && ctest --output-on-failure -j "$CPU_COUNT")
+cmake --install _build
+
+# meson's and other tools' generic names, for the LP64 build only
+if [[ "$OPENBLAS_INTERFACE" == lp64 ]]; then
+  for name in blas lapack; do
+    sed -e "s/^Name: .*/Name: $name/" -e "s/^Description: .*/Description: BLAS and LAPACK from OpenBLAS/" \
+      "$PREFIX/lib/pkgconfig/openblas.pc" > "$PREFIX/lib/pkgconfig/$name.pc"
+  done
+fi
+
+# license texts of what is linked in statically
+{
+  echo "libgfortran, libquadmath and libgcc are part of GCC, licensed under GPL-3.0-or-later WITH GCC-exception-3.1."
+  for f in /usr/share/doc/gcc-*-base/copyright; do [ -f "$f" ] && { echo; cat "$f"; break; }; done
+} > RUNTIME-LICENSES.txt
