@@ -134,6 +134,8 @@ def build_environment(recipe: Recipe, tree: BuildTree, *, namespace: str, dep_ro
         # build-time rpaths let tools built here run; packing replaces every RUNPATH
         "LDFLAGS": " ".join([*(f"-L{lib} -Wl,-rpath,{lib}" for lib in libs), f"-Wl,-rpath,{tree.prefix / 'lib'}"]),
         "SOURCE_DATE_EPOCH": env.get("SOURCE_DATE_EPOCH", "315532800"),
+        # CMake 4 (from PyPI) refuses projects declaring compatibility with CMake < 3.5
+        "CMAKE_POLICY_VERSION_MINIMUM": "3.5",
     })
     if "cxx-compiler" in tools:
         env["CXX"] = tools["cxx-compiler"]
