@@ -3,6 +3,8 @@ set -euo pipefail
 # Reference LAPACK (second artifact) becomes lapack-netlib/, whatever the first artifact held.
 rm -rf lapack-netlib
 mv _lapack lapack-netlib
+# OpenBLAS's copy ships this header pre-generated; gfortran's mangling (lower case, trailing _)
+cp lapack-netlib/LAPACKE/include/lapacke_mangling_with_flags.h.in lapack-netlib/LAPACKE/include/lapacke_mangling.h
 
 args=(
   -DCMAKE_BUILD_TYPE=Release
