@@ -79,6 +79,8 @@ class Builder:
     test: bool = True
     force: bool = False
     strict_policy: bool = False
+    #: build only the variants matching these values (``--variant interface=lp64``)
+    only_variants: dict[str, str] = field(default_factory=dict)
     cpu_count: int = field(default_factory=lambda: os.cpu_count() or 1)
 
     @property
@@ -100,6 +102,8 @@ class Builder:
         results = []
         for name in self.plan(names):
             for recipe in self.catalog.variants_of(name):
+                if any(k in recipe.variant and str(recipe.variant[k]) != v for k, v in self.only_variants.items()):
+                    continue
                 if recipe.skip:
                     self.reporter.info(f"{name} [{_variant_id(recipe)}]: skipped on {recipe.platform.name}")
                     continue

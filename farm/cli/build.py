@@ -48,6 +48,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-test", action="store_true", help="skip the fresh-venv test stage")
     parser.add_argument("--strict-policy", action="store_true",
                         help="repair to the platform policy of pins.yaml (fails if the wheel cannot meet it)")
+    parser.add_argument("--variant", action="append", metavar="KEY=VALUE", default=[],
+                        help="build only the variants with this value (e.g. interface=lp64)")
     parser.add_argument("--option", action="append", metavar="KEY=VALUE",
                         help="pick a non-release build option of recipes that declare it (e.g. kernels=haswell)")
     add_root(parser)
@@ -60,8 +62,9 @@ def run(args: argparse.Namespace) -> int:
     if not names:
         print("farm build: name recipes to build, or --all", file=sys.stderr)
         return 2
+    only = dict(item.partition("=")[::2] for item in args.variant)
     builder = Builder(settings(args), cat, _Printer(), test=not args.no_test, force=args.force,
-                      strict_policy=args.strict_policy)
+                      strict_policy=args.strict_policy, only_variants=only)
     start = time.monotonic()
     results = builder.build(names)
     for r in results:

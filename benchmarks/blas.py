@@ -1,0 +1,119 @@
+"""DGEMM and DGESV throughput and sizes: wheelfarm-openblas against scipy-openblas32.
+
+Installs each into its own fresh virtual environment (ours from the farm's index,
+scipy-openblas32 from the configured package index), runs the same ctypes driver in
+each with the same number of threads, and prints GFLOP/s, sizes and the ratios.
+
+    python benchmarks/blas.py [--index index] [--threads 2] [--sizes 1000 2000 4000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: runs inside each venv: argv = prefix(for symbols) threads sizes...
+DRIVER = r'''
+import ctypes, json, sys, time
+import numpy as np
+kind, threads, sizes = sys.argv[1], int(sys.argv[2]), [int(s) for s in sys.argv[3:]]
+if kind == "ours":
+    import wheelfarm.openblas as m
+    lib = m.load_library()[0]; p = ""; path = m.lib_dir()
+else:
+    import scipy_openblas32 as m
+    lib = ctypes.CDLL(m.get_lib_dir() + "/" + m.get_library() + ".so"); p = "scipy_"; path = m.get_lib_dir()
+getattr(lib, p + "openblas_set_num_threads")(threads)
+cfg = getattr(lib, p + "openblas_get_config"); cfg.restype = ctypes.c_char_p
+dgemm = getattr(lib, p + "cblas_dgemm")
+dgesv = getattr(lib, p + "LAPACKE_dgesv")
+P = ctypes.POINTER(ctypes.c_double)
+out = {"config": cfg().decode(), "dgemm": {}, "dgesv": {}}
+rng = np.random.default_rng(0)
+for n in sizes:
+    a = rng.random((n, n)); b = rng.random((n, n)); c = np.zeros((n, n))
+    best = 1e9
+    for _ in range(3):
+        t = time.perf_counter()
+        dgemm(101, 111, 111, n, n, n, ctypes.c_double(1.0), a.ctypes.data_as(P), n, b.ctypes.data_as(P), n,
+              ctypes.c_double(0.0), c.ctypes.data_as(P), n)
+        best = min(best, time.perf_counter() - t)
+    assert np.allclose(c[:5, :5], (a @ b)[:5, :5])
+    out["dgemm"][n] = 2 * n**3 / best / 1e9
+    best = 1e9
+    for _ in range(3):
+        m_ = a + n * np.eye(n); rhs = rng.random((n, 1)); x = rhs.copy(); ipiv = np.zeros(n, dtype=np.int32)
+        t = time.perf_counter()
+        info = dgesv(101, n, 1, m_.ctypes.data_as(P), n, ipiv.ctypes.data_as(ctypes.POINTER(ctypes.c_int32)),
+                     x.ctypes.data_as(P), 1)
+        best = min(best, time.perf_counter() - t)
+        assert info == 0 and np.allclose((a + n * np.eye(n)) @ x, rhs)
+    out["dgesv"][n] = (2 / 3 * n**3 + 2 * n**2) / best / 1e9
+print(json.dumps(out))
+'''
+
+
+def venv(where: Path, *install: str) -> Path:
+    subprocess.run([sys.executable, "-m", "venv", str(where)], check=True)
+    py = where / "bin" / "python"
+    subprocess.run([str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check", *install], check=True)
+    return py
+
+
+def site_size(py: Path, module: str) -> tuple[int, int]:
+    """(bytes of the library's shared objects, bytes of the downloaded wheel)"""
+    code = (f"import {module} as m, os; d = m.lib_dir() if hasattr(m, 'lib_dir') else m.get_lib_dir(); "
+            "print(sum(os.path.getsize(os.path.join(d, f)) for f in os.listdir(d) if '.so' in f))")
+    return int(subprocess.run([str(py), "-c", code], capture_output=True, text=True, check=True).stdout), 0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--index", type=Path, default=ROOT / "index")
+    ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 2000, 4000])
+    args = ap.parse_args()
+    files = sorted((args.index / "files").glob("wheelfarm_openblas-*.whl"))
+    files = [f for f in files if "+" not in f.name]  # release builds only
+    if not files:
+        sys.exit(f"no release wheelfarm-openblas in {args.index}; run: farm build openblas")
+    with tempfile.TemporaryDirectory(prefix="farm-blas-") as tmp:
+        t = Path(tmp)
+        ours = venv(t / "ours", "numpy", "--find-links", str(args.index / "files"), "wheelfarm-openblas")
+        theirs = venv(t / "theirs", "numpy", "scipy-openblas32")
+        dl = t / "dl"
+        subprocess.run([str(theirs), "-m", "pip", "download", "-q", "--no-deps", "-d", str(dl), "scipy-openblas32"],
+                       check=True)
+        results = {}
+        for kind, py in (("ours", ours), ("scipy-openblas32", theirs)):
+            run = subprocess.run([str(py), "-c", DRIVER, "ours" if kind == "ours" else "theirs",
+                                  str(args.threads), *map(str, args.sizes)], capture_output=True, text=True, check=True)
+            results[kind] = json.loads(run.stdout)
+        lib_ours = site_size(ours, "wheelfarm.openblas")[0]
+        lib_theirs = site_size(theirs, "scipy_openblas32")[0]
+        wheel_ours = files[-1].stat().st_size
+        wheel_theirs = next(dl.glob("*.whl")).stat().st_size
+    print(f"threads: {args.threads}")
+    for kind in results:
+        print(f"{kind:>18}: {results[kind]['config']}")
+    print(f"{'':>6} {'n':>6} {'ours GF/s':>10} {'scipy GF/s':>11} {'ratio':>7}")
+    worst = 9.9
+    for op in ("dgemm", "dgesv"):
+        for n in args.sizes:
+            a, b = results["ours"][op][str(n)], results["scipy-openblas32"][op][str(n)]
+            worst = min(worst, a / b)
+            print(f"{op:>6} {n:>6} {a:>10.1f} {b:>11.1f} {a / b:>7.3f}")
+    print(f"wheel bytes  : ours {wheel_ours:,}  scipy-openblas32 {wheel_theirs:,}  ratio {wheel_ours / wheel_theirs:.3f}")
+    print(f"library bytes: ours {lib_ours:,}  scipy-openblas32 {lib_theirs:,}  ratio {lib_ours / lib_theirs:.3f}")
+    print(f"lowest throughput ratio: {worst:.3f} (target >= 0.95); wheel size ratio target <= 1.0")
+
+
+if __name__ == "__main__":
+    main()
