@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from pathlib import Path
+from types import MappingProxyType
+
+import pytest
+
+from farm.buildenv import BuildTree, MissingTool, build_environment, check_tools
+from farm.platforms import Platform
+from farm.recipe.model import About, Recipe
+
+
+def recipe(tools: tuple[str, ...] = ("c-compiler",)) -> Recipe:
+    return Recipe(name="demo", version="1.0", build_number=0, folder=Path("/r/demo"), platform=Platform("linux", "x86_64"),
+                  variant=MappingProxyType({}), options=MappingProxyType({}), sources=(), script=("make",),
+                  about=About("MIT", ("LICENSE",), "demo"), maintainers=("x",), build_requirements=tools,
+                  env=MappingProxyType({"EXTRA": "1"}))
+
+
+def test_environment_is_scrubbed_and_points_at_host_wheels(tmp_path: Path) -> None:
+    tree = BuildTree(tmp_path / "b").fresh()
+    dep = tree.host / "wheelfarm" / "zlib"
+    env = build_environment(recipe(), tree, namespace="wheelfarm", dep_roots=[dep], tools={"c-compiler": "/usr/bin/cc"},
+                            cpu_count=2, caller_env={"GITHUB_TOKEN": "secret", "AWS_SECRET_ACCESS_KEY": "x",
+                                                     "LANG": "C.UTF-8", "HOME": "/root"})
+    assert "GITHUB_TOKEN" not in env and "AWS_SECRET_ACCESS_KEY" not in env
+    assert not any("secret" in v for v in env.values())
+    assert env["HOME"] == str(tree.home) and env["PREFIX"] == str(tree.prefix) and env["CPU_COUNT"] == "2"
+    assert env["PKG_CONFIG_PATH"] == str(dep / "lib" / "pkgconfig") == env["PKG_CONFIG_LIBDIR"]
+    assert env["CMAKE_PREFIX_PATH"] == str(dep) and f"-I{dep / 'include'}" in env["CPPFLAGS"]
+    assert f"-L{dep / 'lib'}" in env["LDFLAGS"] and env["EXTRA"] == "1"
+
+
+def test_missing_system_tool_names_the_package() -> None:
+    with pytest.raises(MissingTool, match="apt-get install gcc"):
+        check_tools(recipe(), {"c_compiler": "no-such-cc-farm"})

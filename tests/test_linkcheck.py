@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from farm.linkcheck import check_wheel
+
+pytestmark = pytest.mark.skipif(shutil.which("cc") is None, reason="needs a C compiler")
+
+
+def make_wheel(tmp_path: Path, *, rpath: str) -> Path:
+    (tmp_path / "foo.c").write_text("int foo(void) { return 1; }\n")
+    (tmp_path / "bar.c").write_text("int foo(void); int bar(void) { return foo(); }\n")
+    subprocess.run(["cc", "-shared", "-fPIC", "-o", tmp_path / "libfoo.so.1", "-Wl,-soname,libfoo.so.1",
+                    tmp_path / "foo.c"], check=True)
+    subprocess.run(["cc", "-shared", "-fPIC", "-o", tmp_path / "libbar.so.1", "-Wl,-soname,libbar.so.1",
+                    tmp_path / "bar.c", tmp_path / "libfoo.so.1", f"-Wl,-rpath,{rpath}"], check=True)
+    wheel = tmp_path / "wheelfarm_bar-1.0-py3-none-linux_x86_64.whl"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        zf.write(tmp_path / "libbar.so.1", "wheelfarm/bar/lib/libbar.so.1")
+        zf.writestr("wheelfarm/bar/share/bar.conf", "data=/build/tree/prefix/share\n")
+    return wheel
+
+
+def test_undeclared_library_names_the_recipe_line(tmp_path: Path) -> None:
+    report = check_wheel(make_wheel(tmp_path, rpath="$ORIGIN"), tmp_path / "work", recipe="bar",
+                         recipe_file=Path("recipes/bar/recipe.yaml"), host_line="12", providers={},
+                         allowed=["libc.so.6"], forbidden=["/build/tree"])
+    text = "\n".join(report.errors)
+    assert "needs libfoo.so.1, which no declared dependency provides" in text
+    assert "recipes/bar/recipe.yaml:12" in text
+    assert "bar.conf contains the build path /build/tree" in text
+
+
+def test_declared_dependency_and_absolute_runpath(tmp_path: Path) -> None:
+    report = check_wheel(make_wheel(tmp_path, rpath="/usr/local/lib64"), tmp_path / "work", recipe="bar",
+                         recipe_file=Path("r.yaml"), host_line="1", providers={"foo": ["libfoo.so.1"], "baz": ["libbaz.so.2"]},
+                         allowed=["libc.so.6"], forbidden=[])
+    assert report.errors == ("wheelfarm/bar/lib/libbar.so.1 has RUNPATH entry '/usr/local/lib64', outside the wheel",)
+    assert report.hints == ("bar: host dependency 'baz' is declared but nothing in the wheel links it",)
