@@ -86,6 +86,8 @@ def _render(value: str, style: str | None) -> str:
         return "'" + value.replace("'", "''") + "'"
     if style == '"' or style in ("|", ">"):
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if style == "plain":
+        return value
     try:
         reads_back = yaml.safe_load(value) == value
     except yaml.YAMLError:
@@ -133,14 +135,26 @@ def _last_scalar(node: yaml.Node) -> yaml.Node:
     return node
 
 
-def _block_lines(key: str, value: str | Mapping[str, Any], indent: int) -> list[str]:
+def _block_lines(key: str, value: str | Mapping[str, Any], indent: int, style: str | None) -> list[str]:
     pad = " " * indent
     if isinstance(value, Mapping):
         lines = [f"{pad}{key}:"]
         for k, v in value.items():
-            lines += _block_lines(str(k), v, indent + 2)
+            lines += _block_lines(str(k), v, indent + 2, style)
         return lines
-    return [f"{pad}{key}: {_render(str(value), None)}"]
+    return [f"{pad}{key}: {_render(str(value), style)}"]
+
+
+def _sibling_style(nodes: list[yaml.Node], value: str) -> str | None:
+    """Quote a new value like its first scalar sibling; plain only where plain keeps its meaning."""
+    first = next((n for n in nodes if isinstance(n, yaml.ScalarNode)), None)
+    if first is None or first.style is not None:
+        return first.style if first is not None else None
+    try:
+        same_type = type(yaml.safe_load(first.value)) is type(yaml.safe_load(value))
+    except yaml.YAMLError:
+        same_type = False
+    return "plain" if same_type else None
 
 
 def set_in_mapping(text: str, path: tuple[Key, ...], key: str, value: str | Mapping[str, Any],
@@ -173,7 +187,8 @@ def set_in_mapping(text: str, path: tuple[Key, ...], key: str, value: str | Mapp
     if at == len(text) and not text.endswith("\n"):
         text += "\n"
         at = len(text)
-    lines = _block_lines(key, value, indent)
+    quoted = _sibling_style([v for _, v in mapping.value], "")
+    lines = _block_lines(key, value, indent, quoted if quoted in ("'", '"') else None)
     out = text[:at] + "\n".join(lines) + "\n" + text[at:]
     if not isinstance(value, Mapping):
         _check(out, (*path, key), str(value), what)
@@ -252,8 +267,7 @@ def add_variant_value(text: str, axis: str, value: str, what: str = "recipe.yaml
         raise EditError(f"{what}: build.variants.{axis} is not a list")
     if any(isinstance(v, yaml.ScalarNode) and v.value == value for v in node.value):
         return None
-    style = node.value[0].style if node.value and isinstance(node.value[0], yaml.ScalarNode) else None
-    rendered = _render(value, style)
+    rendered = _render(value, _sibling_style(node.value, value))
     if node.flow_style:
         close = node.end_mark.index - 1
         sep = ", " if node.value else ""

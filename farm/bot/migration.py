@@ -13,7 +13,7 @@ import difflib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from types import MappingProxyType
 
@@ -102,8 +102,9 @@ class Migration:
     def kinds(self) -> tuple[str, ...]:
         return tuple(k for k in _CHANGE_KEYS if getattr(self, k))
 
-    def where(self, path: Path_) -> str:
-        pos = self.located.locations.of(path) if self.located else None
+    def where(self, path: Path_, at_key: bool = False) -> str:
+        locs = self.located.locations if self.located else None
+        pos = (locs.key(path) if at_key else locs.of(path)) if locs else None
         return f"{self.file}:{pos.line}:{pos.col}" if pos else str(self.file)
 
     def affects(self, recipe: RecipeFacts) -> bool:
@@ -143,6 +144,8 @@ def load_migration(file: Path) -> Migration:
         raise MigrationError([f"{file}:1:1: a migration is a YAML mapping with schema_version, summary and a change"])
     locs = located.locations
     problems: list[str] = []
+    if isinstance(data.get("created"), (date, datetime)):
+        data["created"] = data["created"].isoformat()  # an unquoted YAML date is fine too
 
     def add(path: Path_, message: str, at_key: bool = False) -> None:
         pos = locs.key(path) if at_key else locs.of(path)
@@ -222,7 +225,7 @@ def check_migration(migration: Migration, facts: Mapping[str, RecipeFacts], pins
     known_pins = set(facts) | set(pins.pins) | set(pins.external)
     for name in migration.pins:
         if name not in known_pins:
-            problems.append(f"{migration.where(('pins', name))}: {name!r} is neither a recipe nor a pinned or "
+            problems.append(f"{migration.where(('pins', name), True)}: {name!r} is neither a recipe nor a pinned or "
                             f"external library{_did_you_mean(name, known_pins)}")
     excluded = migration.located.data.get("exclude", []) if migration.located else sorted(migration.exclude)
     for i, name in enumerate(excluded):
@@ -236,7 +239,7 @@ def check_migration(migration: Migration, facts: Mapping[str, RecipeFacts], pins
     for axis in migration.variants:
         if not any(axis in f.variant_axes for f in facts.values()):
             axes = {a for f in facts.values() for a in f.variant_axes}
-            problems.append(f"{migration.where(('variants', axis))}: no recipe has a variant axis {axis!r}"
+            problems.append(f"{migration.where(('variants', axis), True)}: no recipe has a variant axis {axis!r}"
                             f"{_did_you_mean(axis, axes)}")
     return problems
 

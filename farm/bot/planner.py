@@ -241,7 +241,10 @@ def plan(graph: Graph, scope: Scope, published: Mapping[str, Version],
     states: dict[str, RecipeState] = {}
     ready: list[int] = []
     done_count = 0
-    for k, m in enumerate(members):
+    visit = [member_id[v] for v in order if member_id[v] >= 0]  # parents first: their states name the waits
+    visit += [k for k in range(count) if not placed[node_of[k]]]
+    for k in visit:
+        m = members[k]
         v = node_of[k]
         pr = prs.get(m.name)
         at = (m.name, wave[k], str(target[k]))

@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import pytest
+import yaml
+
+from farm.bot.edits import (
+    EditError,
+    add_variant_value,
+    bump_build_number,
+    migration_edit,
+    set_build_number,
+    set_host_bound,
+    set_in_mapping,
+    set_source_sha256,
+    set_version,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def changed_lines(before: str, after: str) -> list[str]:
+    return [line for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
+            if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+
+
+def test_bump_changes_one_line_and_keeps_every_comment() -> None:
+    text = (REPO / "recipes" / "zlib" / "recipe.yaml").read_text()
+    out = bump_build_number(text, 1).text
+    assert changed_lines(text, out) == ["-  number: 0", "+  number: 1"]
+    assert yaml.safe_load(out)["build"]["number"] == 1
+
+
+def test_bump_keeps_a_trailing_comment_and_quoting() -> None:
+    text = "build:\n  number: 4  # machine-managed\n  script: build.sh\n"
+    assert bump_build_number(text, 2).text == "build:\n  number: 6  # machine-managed\n  script: build.sh\n"
+    quoted = "build:\n  number: '4'\n"
+    with pytest.raises(EditError, match="not a literal whole number"):
+        bump_build_number("build:\n  number: ${{ n }}\n")
+    assert set_build_number(text, 0).text.startswith("build:\n  number: 0  #")
+    assert "number" in quoted
+
+
+def test_version_is_set_where_it_is_written() -> None:
+    text = (REPO / "recipes" / "libtiff" / "recipe.yaml").read_text()
+    out = set_version(text, "4.6.0").text
+    assert changed_lines(text, out) == ['-  version: "4.5.0"', '+  version: "4.6.0"']  # context.version, quotes kept
+    plain = "package:\n  name: x\n  version: 1.2.3 # upstream\n"
+    assert set_version(plain, "1.10").text == 'package:\n  name: x\n  version: "1.10" # upstream\n'
+    assert set_version(plain, "1.2.4").text == "package:\n  name: x\n  version: 1.2.4 # upstream\n"
+    with pytest.raises(EditError, match="expression"):
+        set_version("package:\n  version: ${{ a ~ b }}\n", "2")
+
+
+def test_sha256_of_a_source() -> None:
+    text = (REPO / "recipes" / "zlib" / "recipe.yaml").read_text()
+    out = set_source_sha256(text, 0, "a" * 64).text
+    assert changed_lines(text, out) == [f"-    sha256: {'b3a24de97a8fdbc835b9833169501030b8977031bcb54b3b3ac13740f846ab30'}",
+                                        f"+    sha256: {'a' * 64}"]
+
+
+def test_pins_yaml_value_replaced_and_new_key_added_in_place() -> None:
+    text = (REPO / "recipes" / "pins.yaml").read_text()
+    out = set_in_mapping(text, ("pins",), "zlib", "1.3.1").text
+    assert changed_lines(text, out) == ['-  zlib: "1.2.13"', '+  zlib: "1.3.1"']
+    added = set_in_mapping(text, ("pins",), "libpng", "1.6.43").text
+    assert changed_lines(text, added) == ['+  libpng: "1.6.43"']
+    assert yaml.safe_load(added)["pins"]["libpng"] == "1.6.43"
+    assert added.index("libpng") < added.index("external:")
+    policy = set_in_mapping(text, ("platforms", "linux-x86_64"), "policy", "manylinux_2_28").text
+    assert changed_lines(text, policy) == ["-    policy: manylinux_2_17", "+    policy: manylinux_2_28"]
+    assert "# the oldest policy auditwheel must prove" in policy
+    new_platform = set_in_mapping(text, ("platforms", "linux-riscv64"), "policy", "manylinux_2_39").text
+    assert yaml.safe_load(new_platform)["platforms"]["linux-riscv64"] == {"policy": "manylinux_2_39"}
+    tool = set_in_mapping(text, ("toolchain",), "c_compiler_version", "13").text
+    assert changed_lines(text, tool) == ['-  c_compiler_version: "12"', '+  c_compiler_version: "13"']
+
+
+def test_a_plain_value_that_would_change_type_is_quoted() -> None:
+    assert set_in_mapping("pins:\n  a: x\n", ("pins",), "b", "13").text == 'pins:\n  a: x\n  b: "13"\n'
+    assert set_in_mapping("pins:\n  a: x\n", ("pins",), "a", "true").text == 'pins:\n  a: "true"\n'
+
+
+def test_inline_mappings_are_refused_with_advice() -> None:
+    with pytest.raises(EditError, match="block mapping"):
+        set_in_mapping("pins: {a: '1'}\n", ("pins",), "b", "2")
+
+
+def test_host_bound_moves_only_explicit_bounds() -> None:
+    text = "requirements:\n  host:\n    - zlib >=1.2.13  # ABI\n    - libpng\n    - sqlite ==3.40.*\n"
+    assert set_host_bound(text, "libpng", "1.6") is None
+    out = set_host_bound(text, "zlib", "1.3.1")
+    assert out is not None and out.text.splitlines()[2] == "    - zlib >=1.3.1  # ABI"
+    star = set_host_bound(text, "sqlite", "3.45")
+    assert star is not None and "    - sqlite ==3.45.*" in star.text
+
+
+def test_variant_values_are_appended_in_both_styles() -> None:
+    flow = "build:\n  variants:\n    cuda: ['12']\n  number: 0\n"
+    out = add_variant_value(flow, "cuda", "13")
+    assert out is not None and out.text == "build:\n  variants:\n    cuda: ['12', '13']\n  number: 0\n"
+    assert add_variant_value(out.text, "cuda", "13") is None
+    block = "build:\n  variants:\n    cuda:\n      - \"12\"  # first\n  number: 0\n"
+    out = add_variant_value(block, "cuda", "13")
+    assert out is not None and out.text == 'build:\n  variants:\n    cuda:\n      - "12"  # first\n      - "13"\n  number: 0\n'
+
+
+def test_migration_edit_combines_the_changes() -> None:
+    text = ("build:\n  number: 1\n  variants:\n    cuda: [12]\nrequirements:\n  host:\n    - zlib >=1.2\n")
+    out = migration_edit(text, bump=1, pins={"zlib": "1.3.1"}, variants={"cuda": ("13",)})
+    assert yaml.safe_load(out) == {"build": {"number": 2, "variants": {"cuda": [12, 13]}},
+                                   "requirements": {"host": ["zlib >=1.3.1"]}}

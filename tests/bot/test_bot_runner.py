@@ -1,0 +1,286 @@
+"""The bot end to end on the embedded (local git) forge, with wheels published to a local
+index by writing its pages as the index contract describes them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import pytest
+import yaml
+from bot_fakes import commit_all, git, publish
+
+from farm.bot.forge import ForgeError, PullRequest
+from farm.bot.forge_local import LocalForge
+from farm.bot.index_reader import IndexReader
+from farm.bot.planner import State
+from farm.bot.runner import Effects, Report, Runner
+from farm.bot.versions import Endpoints, Response
+from farm.cli import main
+from farm.platforms import parse
+from farm.settings import load_settings
+
+LINUX = parse("linux-x86_64")
+
+
+class Upstream:
+    """Fake HTTP for version checks and downloads: url -> JSON or bytes."""
+
+    def __init__(self) -> None:
+        self.pages: dict[str, object] = {}
+        self.files: dict[str, bytes] = {}
+
+    def http(self, url: str, headers: Mapping[str, str]) -> Response:
+        if url not in self.pages:
+            return Response(404, b"{}")
+        return Response(200, json.dumps(self.pages[url]).encode())
+
+    def download(self, url: str) -> Iterator[bytes]:
+        yield self.files[url]
+
+
+def bot(root: Path, forge: LocalForge | None = None, upstream: Upstream | None = None) -> Runner:
+    s = load_settings(root)
+    up = upstream or Upstream()
+    fx = Effects(forge=forge or LocalForge(root), index=IndexReader(str(s.index)), http=up.http,
+                 download=up.download, endpoints=Endpoints(github_api="http://127.0.0.1:9/api"))
+    return Runner(s, fx, platform=LINUX)
+
+
+def states(report: Report) -> dict[str, str]:
+    plan = report.migrations[0].plan
+    assert plan is not None
+    return {n: str(s.state) for n, s in plan.states.items()}
+
+
+def opened(report: Report) -> list[str]:
+    return [a.recipe for a in report.actions if a.kind == "opened"]
+
+
+def merge(root: Path, branch: str) -> None:
+    git(root, "merge", "-q", "--no-ff", branch, "-m", f"Merge {branch}")
+
+
+def start_migration(root: Path) -> None:
+    assert main(["migrate", "new", "--pin", "zlib=1.2.13", "--root", str(root)]) == 0
+    commit_all(root, "Start migration zlib-1.2.13")
+
+
+def test_a_migration_walks_the_graph_wave_by_wave(farm: Path) -> None:
+    index = farm / "index"
+    n = yaml.safe_load((farm / "recipes" / "libtiff" / "recipe.yaml").read_text())["build"]["number"]
+    rebuilt = f"4.5.0.post{n + 1}"
+    start_migration(farm)
+    forge = LocalForge(farm)
+
+    first = bot(farm, forge).run(updates=False)
+    assert states(first) == {"libtiff": "awaiting-parents", "tiffutil": "awaiting-parents", "tiffconv": "awaiting-parents"}
+    assert first.migrations[0].plan.states["libtiff"].reason == "waits for wheelfarm-zlib 1.2.13 in the index"  # type: ignore[union-attr]
+    assert first.actions == ()
+
+    publish(index, "wheelfarm-zlib", "1.2.13")
+    wave1 = bot(farm, forge).run(updates=False)
+    assert opened(wave1) == ["libtiff"]
+    assert states(wave1) == {"libtiff": "in-pr", "tiffutil": "awaiting-parents", "tiffconv": "awaiting-parents"}
+    diff = git(farm, "diff", "main", "farm-bot/migrate/zlib-1.2.13/libtiff")
+    assert [line for line in diff.splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---")] == \
+        [f"-  number: {n}", f"+  number: {n + 1}"]
+
+    again = bot(farm, forge).run(updates=False)
+    assert again.actions == () and len(forge.list_prs("farm-bot/")) == 1
+
+    merge(farm, "farm-bot/migrate/zlib-1.2.13/libtiff")
+    merged = bot(farm, forge).run(updates=False)
+    assert merged.actions == ()
+    assert merged.migrations[0].plan.states["libtiff"].reason == \
+        f"PR #1 merged; waiting for wheelfarm-libtiff {rebuilt} in the index"  # type: ignore[union-attr]
+
+    publish(index, "wheelfarm-libtiff", rebuilt)
+    wave2 = bot(farm, forge).run(updates=False)
+    assert opened(wave2) == ["tiffutil"]
+    assert states(wave2)["libtiff"] == "done"
+
+    merge(farm, "farm-bot/migrate/zlib-1.2.13/tiffutil")
+    publish(index, "wheelfarm-tiffutil", "1.0.0.post1")
+    wave3 = bot(farm, forge).run(updates=False)
+    assert opened(wave3) == ["tiffconv"]  # it links tiffutil through tiffview, which is not rebuilt
+    pr = forge.find_pr("farm-bot/migrate/zlib-1.2.13/tiffconv")
+    assert pr is not None and "cc @alice-gh @bob-gh" in pr.body
+    assert pr.meta == {"kind": "migration", "migration": "zlib-1.2.13", "recipe": "tiffconv", "target": "1.0.0.post1"}
+
+    merge(farm, "farm-bot/migrate/zlib-1.2.13/tiffconv")
+    publish(index, "wheelfarm-tiffconv", "1.0.0.post1")
+    done = bot(farm, forge).run(updates=False)
+    assert set(states(done).values()) == {"done"}
+    assert [a.kind for a in done.actions] == ["opened"] and done.migrations[0].completion == "completion PR #4 is open"
+    pins_before = (farm / "recipes" / "pins.yaml").read_text()
+    merge(farm, "farm-bot/complete/zlib-1.2.13")
+    pins_after = (farm / "recipes" / "pins.yaml").read_text()
+    assert pins_after == pins_before.replace('zlib: "1.2.12"', 'zlib: "1.2.13"')
+    assert (farm / "recipes" / "migrations" / "retired" / "zlib-1.2.13.yaml").is_file()
+    assert not (farm / "recipes" / "migrations" / "zlib-1.2.13.yaml").exists()
+
+    after = bot(farm, forge).run(updates=False)
+    assert after.migrations == () and after.actions == ()
+    assert [p.state for p in forge.list_prs("farm-bot/")] == ["merged"] * 4
+
+
+def test_a_crash_between_commit_and_pr_loses_nothing_and_duplicates_nothing(farm: Path) -> None:
+    start_migration(farm)
+    publish(farm / "index", "wheelfarm-zlib", "1.2.13")
+
+    class PowerCut(LocalForge):
+        def open_pr(self, head: str, base: str, title: str, body: str) -> PullRequest:
+            raise KeyboardInterrupt  # the process dies here: the branch is committed, the PR not yet opened
+
+    with pytest.raises(KeyboardInterrupt):
+        bot(farm, PowerCut(farm)).run(updates=False)
+    forge = LocalForge(farm)
+    branch = "farm-bot/migrate/zlib-1.2.13/libtiff"
+    assert forge.branch_head(branch) is not None and forge.list_prs("farm-bot/") == []
+    journal = json.loads(forge.load_state() or "{}")
+    assert journal["intents"][branch]["recipe"] == "libtiff"  # the intent was recorded before acting
+
+    resumed = bot(farm, forge).run(updates=False)
+    assert [(a.kind, a.recipe) for a in resumed.actions] == [("opened", "libtiff")]
+    assert len(forge.list_prs("farm-bot/")) == 1
+    assert git(farm, "rev-list", "--count", f"main..{branch}").strip() == "1"  # the earlier commit was reused
+    assert json.loads(forge.load_state() or "{}")["intents"] == {}
+    assert bot(farm, forge).run(updates=False).actions == ()
+
+
+def test_errors_are_recorded_shown_and_retried(farm: Path) -> None:
+    start_migration(farm)
+    publish(farm / "index", "wheelfarm-zlib", "1.2.13")
+    recipe = farm / "recipes" / "libtiff" / "recipe.yaml"
+    original = recipe.read_text()
+    recipe.write_text(original.replace("  number:", "  number: ${{ 0 }}  # was"))
+    commit_all(farm, "a build number the bot cannot edit")
+    forge = LocalForge(farm)
+    report = bot(farm, forge).run(updates=False)
+    assert [a.kind for a in report.actions] == ["error"]
+    plan = report.migrations[0].plan
+    assert plan is not None and plan.states["libtiff"].state is State.BOT_ERROR
+    assert "build.number is not a literal whole number" in plan.states["libtiff"].reason
+    recipe.write_text(original)
+    commit_all(farm, "fixed")
+    fixed = bot(farm, forge).run(updates=False)
+    assert opened(fixed) == ["libtiff"] and json.loads(forge.load_state() or "{}")["errors"] == {}
+
+
+def test_an_excluded_recipe_has_its_pr_closed_with_a_comment(farm: Path) -> None:
+    start_migration(farm)
+    publish(farm / "index", "wheelfarm-zlib", "1.2.13")
+    forge = LocalForge(farm)
+    bot(farm, forge).run(updates=False)
+    mig = farm / "recipes" / "migrations" / "zlib-1.2.13.yaml"
+    mig.write_text(mig.read_text() + "exclude: [libtiff]\n")
+    commit_all(farm, "exclude libtiff")
+    report = bot(farm, forge).run(updates=False)
+    assert [(a.kind, a.recipe) for a in report.actions] == [("closed", "libtiff"), ("opened", "tiffutil")]
+    assert forge.comments(1) == ["libtiff is no longer part of migration `zlib-1.2.13` (excluded, or no longer "
+                                 "affected); closing this PR."]
+
+
+def test_a_withdrawn_migration_closes_its_prs(farm: Path) -> None:
+    start_migration(farm)
+    publish(farm / "index", "wheelfarm-zlib", "1.2.13")
+    forge = LocalForge(farm)
+    bot(farm, forge).run(updates=False)
+    (farm / "recipes" / "migrations" / "zlib-1.2.13.yaml").unlink()
+    commit_all(farm, "withdraw")
+    report = bot(farm, forge).run(updates=False)
+    assert [(a.kind, a.pr) for a in report.actions] == [("closed", 1)]
+
+
+def test_a_broken_migration_file_stops_only_itself(farm: Path) -> None:
+    start_migration(farm)
+    (farm / "recipes" / "migrations" / "bad.yaml").write_text("schema_version: 1\nsumary: typo\npins: {zlib: '2'}\n")
+    report = bot(farm).run(updates=False)
+    assert report.broken and "did you mean 'summary'?" in report.broken[0]
+    assert [m.migration.id for m in report.migrations] == ["zlib-1.2.13"]
+
+
+def test_slow_start_opens_two_first(tmp_path: Path) -> None:
+    from bot_fakes import add_recipe, make_farm, synthetic_recipe
+
+    root = make_farm(tmp_path, deeper=False)
+    for i in range(6):
+        add_recipe(root, f"leaf{i}", synthetic_recipe(f"leaf{i}", ["zlib"]))
+    commit_all(root, "leaves")
+    start_migration(root)
+    publish(root / "index", "wheelfarm-zlib", "1.2.13")
+    forge = LocalForge(root)
+    first = bot(root, forge).run(updates=False)
+    assert len(opened(first)) == 2
+    plan = first.migrations[0].plan
+    assert plan is not None and plan.count(State.AWAITING_PR) == 5
+
+
+# -- version updates ------------------------------------------------------------------------------
+
+
+def zlib_upstream(*versions: str) -> Upstream:
+    up = Upstream()
+    up.pages["http://127.0.0.1:9/api/repos/madler/zlib/releases?per_page=100"] = [
+        {"tag_name": f"v{v}", "prerelease": False, "draft": False} for v in versions]
+    for v in versions:
+        up.files[f"https://zlib.net/fossils/zlib-{v}.tar.gz"] = f"zlib {v}".encode()
+    return up
+
+
+def test_a_new_upstream_version_opens_one_bump_pr_and_updates_it(farm: Path) -> None:
+    forge = LocalForge(farm)
+    report = bot(farm, forge, zlib_upstream("1.3.1", "1.2.13")).run(migrations=False)
+    zlib = next(u for u in report.updates if u.recipe == "zlib")
+    assert (zlib.current, zlib.newest, zlib.pr) == ("1.2.13", "1.3.1", 1)
+    text = forge.read_file("recipes/zlib/recipe.yaml", "farm-bot/update/zlib")
+    assert text is not None
+    data = yaml.safe_load(text)
+    assert data["context"]["version"] == "1.3.1" and data["build"]["number"] == 0
+    assert data["source"][0]["sha256"] == hashlib.sha256(b"zlib 1.3.1").hexdigest()
+    assert "# Debian repacks the release" in text  # comments survive
+    pr = forge.find_pr("farm-bot/update/zlib")
+    assert pr is not None and "**not refreshed**" in pr.body and "debian:zlib/zlib_1.3.1.dfsg.orig.tar.bz2" in pr.body
+    assert "cc @wheelfarm/core" in pr.body
+    # the other recipes' sources did not answer: an error each, and no PR
+    assert {u.recipe: bool(u.error) for u in report.updates} == {"libtiff": True, "sqlite": True, "zlib": False}
+
+    assert bot(farm, forge, zlib_upstream("1.3.1")).run(migrations=False).actions == ()
+
+    newer = bot(farm, forge, zlib_upstream("1.3.2", "1.3.1")).run(migrations=False)
+    assert [(a.kind, a.pr) for a in newer.actions] == [("updated", 1)]
+    assert len(forge.list_prs("farm-bot/update/")) == 1
+    assert forge.comments(1) == ["Updated by the bot: zlib: update to 1.3.2."]
+    again = forge.read_file("recipes/zlib/recipe.yaml", "farm-bot/update/zlib")
+    assert again is not None and yaml.safe_load(again)["context"]["version"] == "1.3.2"
+
+    merge(farm, "farm-bot/update/zlib")
+    assert bot(farm, forge, zlib_upstream("1.3.2")).run(migrations=False).actions == ()
+
+
+def test_a_bump_pr_overtaken_by_main_is_closed(farm: Path) -> None:
+    forge = LocalForge(farm)
+    bot(farm, forge, zlib_upstream("1.3.1")).run(migrations=False)
+    recipe = farm / "recipes" / "zlib" / "recipe.yaml"
+    recipe.write_text(recipe.read_text().replace('version: "1.2.13"', 'version: "1.3.1"'))
+    commit_all(farm, "someone updated zlib by hand")
+    report = bot(farm, forge, zlib_upstream("1.3.1")).run(migrations=False)
+    assert [(a.kind, a.recipe) for a in report.actions] == [("closed", "zlib")]
+    assert forge.comments(1) == ["Superseded: the recipe already has 1.3.1."]
+
+
+def test_a_forge_error_is_reported_not_raised(farm: Path) -> None:
+    start_migration(farm)
+    publish(farm / "index", "wheelfarm-zlib", "1.2.13")
+
+    class Refusing(LocalForge):
+        def open_pr(self, head: str, base: str, title: str, body: str) -> PullRequest:
+            raise ForgeError("the forge said no")
+
+    report = bot(farm, Refusing(farm)).run(updates=False)
+    assert [(a.kind, a.detail) for a in report.actions] == [("error", "the forge said no")]
+    plan = report.migrations[0].plan
+    assert plan is not None and plan.states["libtiff"].reason == "the forge said no (retried each run)"

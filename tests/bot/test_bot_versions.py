@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from bot_fakes import Static
+from packaging.version import Version
+
+from farm.bot.versions import (
+    Endpoints,
+    VersionCheckError,
+    http_get,
+    newest_version,
+    pip_index_api,
+    sha256_of,
+    url_download,
+)
+
+
+def endpoints(server: Static) -> Endpoints:
+    return Endpoints(github_api=server.url + "/api", pypi_api=server.url + "/pypi-index",
+                     github_headers={"Authorization": "Bearer t0ken"})
+
+
+def test_github_releases_skip_drafts_and_prereleases(static_server: Static) -> None:
+    static_server.add("/api/repos/madler/zlib/releases?per_page=100", [
+        {"tag_name": "v1.3.2-rc1", "prerelease": True, "draft": False},
+        {"tag_name": "v1.4.0", "prerelease": False, "draft": True},
+        {"tag_name": "v1.3.1", "prerelease": False, "draft": False},
+        {"tag_name": "v1.3", "prerelease": False, "draft": False},
+        {"tag_name": "nightly", "prerelease": False, "draft": False},
+    ])
+    updates = {"github": "madler/zlib", "pattern": r"^v(\d+\.\d+(?:\.\d+)*)$"}
+    found = newest_version(updates, "1.2.13", http_get(5), endpoints(static_server))
+    assert found is not None and found.version == Version("1.3.1") and found.source == "GitHub releases of madler/zlib"
+    assert static_server.seen_headers[-1]["Authorization"] == "Bearer t0ken"
+    with_pre = newest_version({**updates, "pattern": r"^v(.+)$", "prereleases": True}, "1.2.13", http_get(5),
+                              endpoints(static_server))
+    assert with_pre is not None and with_pre.version == Version("1.3.2rc1")
+    assert newest_version(updates, "1.3.1", http_get(5), endpoints(static_server)) is None
+
+
+def test_github_tags_when_there_are_no_releases(static_server: Static) -> None:
+    static_server.add("/api/repos/o/r/releases?per_page=100", [])
+    static_server.add("/api/repos/o/r/tags?per_page=100", [{"name": "v2.0.0b1"}, {"name": "v1.9.0"}, {"name": "1.10.0"}])
+    found = newest_version({"github": "o/r"}, "1.9.0", http_get(5), endpoints(static_server))
+    assert found is not None and found.version == Version("1.10.0") and found.source == "GitHub tags of o/r"
+
+
+def test_pypi_json_api_skips_yanked_and_empty_releases(static_server: Static) -> None:
+    static_server.add("/pypi-index/pypi/cmake/json", {"info": {}, "releases": {
+        "3.30.0": [{"yanked": False}], "3.31.0": [{"yanked": True}], "3.32.0": [], "4.0.0a1": [{"yanked": False}]}})
+    found = newest_version({"pypi": "cmake"}, "3.29", http_get(5), endpoints(static_server))
+    assert found is not None and found.version == Version("3.30.0")
+
+
+def test_url_listing_with_a_pattern(static_server: Static) -> None:
+    static_server.add("/libtiff/", '<a href="tiff-4.5.0.tar.gz">x</a> <a href="tiff-4.6.0.tar.gz">'
+                                   '<a href="tiff-4.7.0rc1.tar.gz"> <a href="tiff-4.5.1.tar.gz">')
+    updates = {"url": static_server.url + "/libtiff/", "pattern": r"tiff-(\d+\.\d+\.\d+(?:rc\d+)?)\.tar\.gz"}
+    found = newest_version(updates, "4.5.0", http_get(5), endpoints(static_server))
+    assert found is not None and found.version == Version("4.6.0") and found.source == updates["url"]
+
+
+def test_errors_name_what_to_fix(static_server: Static) -> None:
+    static_server.add("/down", b"", status=502)
+    with pytest.raises(VersionCheckError, match="answered 502"):
+        newest_version({"url": static_server.url + "/down", "pattern": "(x)"}, "1", http_get(5), endpoints(static_server))
+    with pytest.raises(VersionCheckError, match="needs a pattern"):
+        newest_version({"url": static_server.url + "/down"}, "1", http_get(5), endpoints(static_server))
+    with pytest.raises(VersionCheckError, match="404"):
+        newest_version({"github": "no/such"}, "1", http_get(5), endpoints(static_server))
+    with pytest.raises(VersionCheckError, match="no package index JSON API configured"):
+        newest_version({"pypi": "x"}, "1", http_get(5), Endpoints())
+
+
+def test_sha256_of_a_download(static_server: Static) -> None:
+    data = b"release tarball" * 1000
+    url = static_server.add("/tiff-4.6.0.tar.gz", data)
+    assert sha256_of(url, url_download(5)) == hashlib.sha256(data).hexdigest()
+    with pytest.raises(VersionCheckError, match="cannot download"):
+        sha256_of(static_server.url + "/missing", url_download(5))
+
+
+def test_pip_index_api_comes_from_pips_configuration() -> None:
+    assert pip_index_api(lambda cmd: "http://127.0.0.1:1/mirror/simple/\n") == "http://127.0.0.1:1/mirror"
+    assert pip_index_api(lambda cmd: "http://127.0.0.1:1/root/pypi/+simple") == "http://127.0.0.1:1/root/pypi/+simple"
