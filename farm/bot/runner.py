@@ -81,8 +81,8 @@ class MigrationReport:
     plan: Plan | None
     problems: tuple[str, ...] = ()
     completion: str = ""
-    #: (recipe, affected recipe it links against) for drawing; left empty above PICTURE_LIMIT members
-    edges: tuple[tuple[str, str], ...] = ()
+    #: (recipe, affected recipe it waits for, linked directly?) for drawing; empty above PICTURE_LIMIT members
+    edges: tuple[tuple[str, str, bool], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -215,11 +215,26 @@ class _Pass:
             planned = self.plan(m, scope)
         done = self.prs.get(completion_branch(m.id))
         completion = f"completion PR #{done.number} is {done.state}" if done else ""
-        edges: list[tuple[str, str]] = []
-        if len(scope.members) <= PICTURE_LIMIT:
-            for name in scope.members:
-                edges += [(name, d) for d in self.graph.dependencies(name) if d in scope.members]
-        return MigrationReport(m, planned, (), completion, tuple(edges))
+        edges = self.nearest_parents(scope) if len(scope.members) <= PICTURE_LIMIT else ()
+        return MigrationReport(m, planned, (), completion, edges)
+
+    def nearest_parents(self, scope: Scope) -> tuple[tuple[str, str, bool], ...]:
+        """(recipe, affected recipe it waits for, linked directly?) — through unaffected recipes too."""
+        out: list[tuple[str, str, bool]] = []
+        for name in sorted(scope.members):
+            direct = set(self.graph.dependencies(name))
+            seen: set[str] = set()
+            stack = list(direct)
+            while stack:
+                d = stack.pop()
+                if d in seen:
+                    continue
+                seen.add(d)
+                if d in scope.members:
+                    out.append((name, d, d in direct))
+                else:
+                    stack.extend(self.graph.dependencies(d))
+        return tuple(out)
 
     def close_superseded(self, m: Migration, scope: Scope, planned: Plan) -> None:
         for head, pr in list(self.prs.items()):

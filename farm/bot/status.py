@@ -52,8 +52,12 @@ def _summary(plan: Plan) -> str:
     return f"{done} of {total} done ({pct}%)"
 
 
-def waves_svg(plan: Plan, edges: Sequence[tuple[str, str]], individual: bool = True) -> str:
-    """The waves left to right; one box per recipe (coloured by state), or one stacked bar per wave."""
+def waves_svg(plan: Plan, edges: Sequence[tuple[str, str, bool]], individual: bool = True) -> str:
+    """The waves left to right; one box per recipe (coloured by state), or one stacked bar per wave.
+
+    An edge joins a recipe to an affected recipe it waits for: solid when it links it directly,
+    dashed when through recipes the migration does not rebuild.
+    """
     if not plan.waves:
         return '<svg xmlns="http://www.w3.org/2000/svg" class="waves" width="240" height="40" role="img" ' \
                'aria-label="no affected recipes"><text x="8" y="24">no affected recipes</text></svg>'
@@ -70,12 +74,13 @@ def waves_svg(plan: Plan, edges: Sequence[tuple[str, str]], individual: bool = T
     for w in range(len(plan.waves)):
         out.append(f'<text class="wave-label" x="{_PAD + w * _COL_W}" y="{_PAD + 8}" font-size="12" '
                    f'font-weight="bold">wave {w + 1}</text>')
-    for child, parent in edges:
+    for child, parent, direct in edges:
         if child in where and parent in where:
             (px, py), (cx, cy) = where[parent], where[child]
-            out.append(f'<line class="edge" data-from="{_e(parent)}" data-to="{_e(child)}" x1="{px + _BOX_W}" '
-                       f'y1="{py + _BOX_H // 2}" x2="{cx}" y2="{cy + _BOX_H // 2}" stroke="#57606a" '
-                       'stroke-width="1"/>')
+            dash = "" if direct else ' stroke-dasharray="4 3"'
+            out.append(f'<line class="edge" data-from="{_e(parent)}" data-to="{_e(child)}" '
+                       f'data-direct="{str(direct).lower()}" x1="{px + _BOX_W}" y1="{py + _BOX_H // 2}" x2="{cx}" '
+                       f'y2="{cy + _BOX_H // 2}" stroke="#57606a" stroke-width="1"{dash}/>')
     for w, wave in enumerate(plan.waves):
         out.append(f'<g class="wave" data-wave="{w + 1}">')
         for name in wave:
@@ -207,8 +212,8 @@ _SCRIPT = """
 def render_html(report: Report, picture_limit: int = 300) -> str:
     parts = [
         "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        '<html lang="en"><head><meta charset="utf-8"/>',
+        '<meta name="viewport" content="width=device-width, initial-scale=1"/>',
         "<title>Bot status</title>",
         f"<style>{_CSS}</style></head><body>",
         "<h1>Bot status</h1>",
