@@ -17,9 +17,23 @@ args=(
   -DNUM_THREADS=64
   -DNO_AFFINITY=1
   -DBUILD_TESTING=OFF          # LAPACK's own test suite: hours on small machines; BLAS tests run below
-  # the GCC runtime goes inside the library: no libgfortran next to it, none of its symbols exported
-  -DCMAKE_SHARED_LINKER_FLAGS="-static-libgfortran -static-libgcc -Wl,--exclude-libs,ALL"
 )
+# The GCC runtime goes inside the library where the toolchain's libgfortran.a allows it
+# (manylinux's gcc-toolset does); Debian's is not position-independent, so there the
+# library links libgfortran.so.5 and the repair step places that runtime in the wheel.
+cat > _probe.f90 <<'F'
+subroutine probe(n)
+  integer :: n
+  write (*, *) n
+end subroutine
+F
+if gfortran -shared -fPIC -static-libgfortran -static-libgcc -o _probe.so _probe.f90 2>/dev/null; then
+  args+=(-DCMAKE_SHARED_LINKER_FLAGS="-static-libgfortran -static-libgcc -Wl,--exclude-libs,ALL")
+  echo "GCC runtime: linked statically"
+else
+  echo "GCC runtime: libgfortran.a is not PIC here; linking libgfortran.so.5 (grafted by repair)"
+fi
+rm -f _probe.f90 _probe.so
 case "$(uname -m)" in
   x86_64) baseline=PRESCOTT single=HASWELL ;;
   aarch64|arm64) baseline=ARMV8 single=NEOVERSEN1 ;;
