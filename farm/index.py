@@ -12,7 +12,6 @@ A reader always sees one whole generation: an update never leaves a half-written
 
 from __future__ import annotations
 
-import hashlib
 import html
 import json
 import os
@@ -29,6 +28,7 @@ from packaging.utils import canonicalize_name, parse_wheel_filename
 from packaging.utils import InvalidWheelFilename
 
 from farm.errors import FarmError
+from farm.fetch import sha256_file
 
 __all__ = ["IndexError_", "publish", "published_versions", "rebuild_pages"]
 
@@ -42,14 +42,6 @@ class _File:
     name: str
     sha256: str
     metadata_sha256: str
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _metadata_bytes(wheel: Path) -> bytes:
@@ -72,7 +64,7 @@ def publish(index: Path, wheels: Iterable[Path]) -> list[Path]:
             raise IndexError_(f"{wheel}: {exc}") from None
         target = files / wheel.name
         if target.exists():
-            if _sha256(target) != _sha256(wheel):
+            if sha256_file(target) != sha256_file(wheel):
                 raise IndexError_(
                     f"{wheel.name} is already published with different content; bump the build number instead"
                 )
@@ -95,7 +87,7 @@ def _collect(files: Path) -> dict[str, list[_File]]:
         meta = files / f"{wheel.name}.metadata"
         if not meta.exists():
             meta.write_bytes(_metadata_bytes(wheel))
-        projects[str(name)].append(_File(wheel.name, _sha256(wheel), _sha256(meta)))
+        projects[str(name)].append(_File(wheel.name, sha256_file(wheel), sha256_file(meta)))
     return projects
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import jinja2
@@ -16,6 +17,18 @@ _WHOLE = re.compile(r"^\s*\$\{\{(?P<expr>(?:(?!\}\}).)*)\}\}\s*$", re.S)
 
 class TemplateError(ValueError):
     """A substitution or condition could not be evaluated."""
+
+
+@contextmanager
+def _translated(what: str) -> Iterator[None]:
+    """jinja2's and the expression's own errors as one TemplateError naming ``what``."""
+    try:
+        yield
+    except jinja2.UndefinedError as exc:
+        raise TemplateError(f"{exc.message} in {what}") from None
+    except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError, AttributeError, KeyError,
+            IndexError) as exc:
+        raise TemplateError(f"cannot evaluate {what}: {exc}") from None
 
 
 class Templates:
@@ -35,14 +48,8 @@ class Templates:
         )
 
     def expression(self, expr: str, context: Mapping[str, Any]) -> Any:
-        try:
+        with _translated(f"'{expr.strip()}'"):
             return self.env.compile_expression(expr, undefined_to_none=False)(**context)
-        except jinja2.UndefinedError as exc:
-            raise TemplateError(f"{exc.message} in '{expr.strip()}'") from None
-        except jinja2.TemplateError as exc:
-            raise TemplateError(f"cannot evaluate '{expr.strip()}': {exc}") from None
-        except (TypeError, ValueError, ArithmeticError, AttributeError, KeyError, IndexError) as exc:
-            raise TemplateError(f"cannot evaluate '{expr.strip()}': {exc}") from None
 
     def substitute(self, value: Any, context: Mapping[str, Any]) -> Any:
         """Substitute one value: ``"${{ x }}"`` alone keeps x's type, otherwise text."""
@@ -55,14 +62,8 @@ class Templates:
                 name = getattr(result, "_undefined_name", None) or whole.group("expr").strip()
                 raise TemplateError(f"'{name}' is undefined in {value!r}")
             return result
-        try:
+        with _translated(repr(value)):
             return self.env.from_string(value).render(**context)
-        except jinja2.UndefinedError as exc:
-            raise TemplateError(f"{exc.message} in {value!r}") from None
-        except jinja2.TemplateError as exc:
-            raise TemplateError(f"cannot substitute {value!r}: {exc}") from None
-        except (TypeError, ValueError, ArithmeticError, AttributeError, KeyError, IndexError) as exc:
-            raise TemplateError(f"cannot substitute {value!r}: {exc}") from None
 
     def condition(self, expr: object, context: Mapping[str, Any]) -> bool:
         if isinstance(expr, bool):
