@@ -246,7 +246,7 @@ def test_a_new_upstream_version_opens_one_bump_pr_and_updates_it(farm: Path) -> 
     assert pr is not None and "**not refreshed**" in pr.body and "debian:zlib/zlib_1.3.1.dfsg.orig.tar.bz2" in pr.body
     assert "cc @wheelfarm/core" in pr.body
     # the other recipes' sources did not answer: an error each, and no PR
-    assert {u.recipe: bool(u.error) for u in report.updates} == {"libtiff": True, "sqlite": True, "zlib": False}
+    assert zlib.error is None and all(u.error for u in report.updates if u.recipe != "zlib")
 
     assert bot(farm, forge, zlib_upstream("1.3.1")).run(migrations=False).actions == ()
 
