@@ -345,6 +345,8 @@ class _Pass:
             if self.act:
                 self.journal.fail(UPDATE_SCOPE, name, str(exc))
             return UpdateReport(name, f.version, None, error=str(exc))
+        if self.act and name in self.journal.errors.get(UPDATE_SCOPE, {}):
+            self.journal.succeed(UPDATE_SCOPE, name, "")  # the source answers again
         branch = update_branch(name)
         existing = self.prs.get(branch)
         have = meta_version(existing.meta, "version") if existing else None

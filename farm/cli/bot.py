@@ -7,6 +7,7 @@ import argparse
 import contextlib
 import os
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -124,9 +125,9 @@ def print_report(report: Report) -> None:
                 print(f"  {p}")
             continue
         plan = mr.plan
-        counts = ", ".join(f"{st}: {n}" for st, n in sorted(
-            {str(x.state): sum(1 for y in plan.states.values() if y.state == x.state) for x in plan.states.values()}.items()))
-        done = sum(1 for x in plan.states.values() if x.state == "done")
+        tally = Counter(str(x.state) for x in plan.states.values())
+        counts = ", ".join(f"{state}: {n}" for state, n in sorted(tally.items()))
+        done = tally["done"]
         extra = f"; {mr.completion}" if mr.completion else ""
         print(f"{mr.migration.id}: {done}/{len(plan.states)} done ({counts or 'no affected recipes'}){extra}")
     for u in report.updates:
