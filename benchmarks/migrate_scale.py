@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     n_edges = sum(len(d) for d in farm.edges.values())
     print(f"farm: {len(farm.edges):,} recipes, {n_edges:,} edges; migration of {PIN}: {len(farm.members):,} affected, "
           f"{len(farm.published) - 1:,} published, {len(farm.prs):,} with PRs")
-    graph_s, graph = timed(lambda: Graph.build(farm.edges), 1)
+    graph_s, graph = timed(lambda: Graph.build(farm.edges), args.repeat)
     assert isinstance(graph, Graph)
     ours_s, ours = timed(lambda: farm_plan(farm, graph), args.repeat)
     assert isinstance(ours, Plan)
@@ -160,11 +160,14 @@ def main(argv: list[str] | None = None) -> int:
                                  for k in {s.state for s in ours.states.values()}}
     print(f"states: {', '.join(f'{k} {v:,}' for k, v in sorted(counts.items()))}; waves: {len(ours.waves)}; "
           f"to open now: {', '.join(ours.to_open)}")
-    print(f"graph build (catalog, once per run):   {graph_s * 1000:8.1f} ms")
+    print(f"graph build (catalog, once per run):   {graph_s * 1000:8.1f} ms  (best of {args.repeat})")
     print(f"farm planner (scope + every state):    {ours_s * 1000:8.1f} ms  (best of {args.repeat})")
     print(f"networkx planner (pluck + walk):       {theirs_s * 1000:8.1f} ms")
-    print(f"ratio: {theirs_s / ours_s:.1f}x faster; target: under 1 s and at least 10x")
-    return 0 if ours_s < 1.0 and theirs_s / ours_s >= 10 else 1
+    whole = graph_s + ours_s
+    print(f"farm, graph build included:            {whole * 1000:8.1f} ms")
+    print(f"ratio: {theirs_s / ours_s:.1f}x faster planning; {theirs_s / whole:.1f}x with the graph build "
+          "(networkx builds its graph inside its time); target: under 1 s and at least 10x")
+    return 0 if whole < 1.0 and theirs_s / whole >= 10 else 1
 
 
 if __name__ == "__main__":
