@@ -32,7 +32,12 @@ class Catalog:
 
     @classmethod
     def from_settings(cls, settings: Settings, platform: Platform | None = None) -> Catalog:
-        return cls(settings.recipes, load_pins(settings.pins_file), platform or current())
+        """The farm's recipes with the pins builds see: pins.yaml with running migrations laid over it."""
+        from farm.bot.migration import effective_pins, load_migrations
+
+        # a paused migration opens no new PRs, but the rebuilds it opened still build with its pins
+        migrations = load_migrations(settings.migrations)
+        return cls(settings.recipes, effective_pins(load_pins(settings.pins_file), migrations), platform or current())
 
     @cached_property
     def documents(self) -> dict[str, RecipeDocument]:
