@@ -1,0 +1,52 @@
+"""Every geo-stack wheel in the wheelhouse: `auditwheel show` names a manylinux tag, and no
+file in it (ELF, script, .pc, .cmake, header, data) holds a path of the machine that built it.
+
+    python tests/geo/check_wheels.py [wheelhouse]      (run by ci/geo-stack.sh)
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+STACK = ["zlib", "sqlite", "libtiff", "libjpeg_turbo", "libpng", "openssl", "expat", "curl", "proj", "geos", "gdal"]
+#: what a build machine's paths look like: this checkout, the home and temporary folders, the
+#: conventional install prefixes a build could have baked in
+NEEDLES = [str(ROOT), os.path.expanduser("~"), "/tmp/", "/usr/local/", "/opt/"]
+
+
+def main() -> int:
+    wheelhouse = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "wheelhouse"
+    auditwheel = Path(sys.executable).parent / "auditwheel"
+    failures = 0
+    for name in STACK:
+        wheels = sorted(wheelhouse.glob(f"wheelfarm_{name}-*.whl"))
+        if not wheels:
+            print(f"{name}: no wheel in {wheelhouse}")
+            failures += 1
+            continue
+        wheel = wheels[-1]
+        show = subprocess.run([str(auditwheel), "show", str(wheel)], capture_output=True, text=True)
+        tag = re.search(r'platform tag:\s*"([^"]+)"', " ".join(show.stdout.split()))
+        found: list[str] = []
+        with zipfile.ZipFile(wheel) as zf, tempfile.TemporaryDirectory():
+            for info in zf.infolist():
+                data = zf.read(info)
+                for needle in NEEDLES:
+                    if needle.encode() in data:
+                        found.append(f"{info.filename} contains {needle}")
+        ok = show.returncode == 0 and tag is not None and not found
+        failures += not ok
+        print(f"{'ok  ' if ok else 'FAIL'} {wheel.name}: auditwheel show -> {tag.group(1) if tag else show.stderr.strip()[-200:]}"
+              f"; {len(zf.infolist())} files, build paths: {found[:5] or 'none'}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,107 @@
+"""The geo stack's recipes, checked without building anything (fast, CI-safe).
+
+The builds themselves run in ci/geo-stack.sh, with the consumers in tests/geo/consumers.sh.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from farm.abi import pin_range
+from farm.catalog import Catalog
+from farm.lint.run import lint_paths
+from farm.pins import load_pins
+from farm.platforms import Platform
+
+ROOT = Path(__file__).resolve().parents[2]
+STACK = ["libjpeg-turbo", "libpng", "openssl", "expat", "curl", "proj", "geos", "gdal"]
+#: what each recipe links directly (its requirements.host), from the libraries' own build systems
+EDGES = {
+    "libpng": {"zlib"},
+    "curl": {"openssl", "zlib"},
+    "libtiff": {"zlib", "libjpeg-turbo"},
+    "proj": {"sqlite", "libtiff", "curl"},
+    "gdal": {"proj", "geos", "sqlite", "libtiff", "curl", "expat", "libpng", "libjpeg-turbo", "zlib"},
+}
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return Catalog(ROOT / "recipes", load_pins(ROOT / "recipes" / "pins.yaml"), Platform("linux", "x86_64"))
+
+
+def test_stack_recipes_lint_clean(catalog: Catalog) -> None:
+    # the whole farm is linted (host dependencies are checked against every recipe)
+    diagnostics = lint_paths(sorted((ROOT / "recipes").glob("*/recipe.yaml")), catalog.pins, catalog.platform)
+    ours = [d for d in diagnostics if d.file.parent.name in {*STACK, "libtiff"}]
+    assert ours == []
+
+
+@pytest.mark.parametrize("name", STACK)
+def test_renders_with_a_source_pinned_by_sha256_and_a_debian_alternative(catalog: Catalog, name: str) -> None:
+    (recipe,) = catalog.variants_of(name)
+    assert recipe.name == name
+    assert recipe.version == catalog.pins.pins[name], "recipes/pins.yaml pins the version the recipe builds"
+    origins = [o for artifact in recipe.sources for o in artifact.origins]
+    assert any(o.kind == "debian" for o in origins), "our machines reach Debian's archive, not upstream hosts"
+    assert all(len(o.sha256) == 64 for o in origins)
+    assert recipe.provides.sonames and recipe.test.commands
+
+
+def test_dependency_graph(catalog: Catalog) -> None:
+    graph = catalog.graph()
+    for name, deps in EDGES.items():
+        assert set(graph.dependencies(name)) == deps, name
+    assert set(graph.dependencies("gdal", transitive=True)) >= {"openssl", "zlib", "sqlite"}
+    waves = graph.waves(only=[*STACK, "zlib", "sqlite", "libtiff"])
+    position = {n: i for i, wave in enumerate(waves) for n in wave}
+    for name, deps in EDGES.items():
+        assert all(position[d] < position[name] for d in deps), name
+    assert waves[-1] == ["gdal"]
+
+
+def test_dot_draws_every_edge(catalog: Catalog) -> None:
+    dot = catalog.graph().to_dot(only=[*STACK, "zlib", "sqlite", "libtiff"])
+    assert dot.lstrip().startswith("digraph")
+    for name, deps in EDGES.items():
+        for dep in deps:
+            assert f'"{name}"' in dot and f'"{dep}"' in dot
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("gdal", ">=3.6.2,<3.7"),      # libgdal.so.32 is 3.6 only
+    ("proj", ">=9.1.1,<10"),       # libproj.so.25 across 9.x
+    ("geos", ">=3.11.1,<4"),       # the C API, libgeos_c.so.1
+    ("curl", ">=7.88.1,<8"),
+    ("openssl", ">=3.0.20,<4"),
+    ("libpng", ">=1.6.39,<1.7"),
+    ("libjpeg-turbo", ">=2.1.5,<3"),
+    ("expat", ">=2.5.0,<3"),
+])
+def test_abi_policies_give_dependents_these_ranges(catalog: Catalog, name: str, expected: str) -> None:
+    (recipe,) = catalog.variants_of(name)
+    assert pin_range(recipe.version, recipe.max_pin, recipe.min_pin) == expected
+
+
+def test_geos_offers_only_its_stable_c_api(catalog: Catalog) -> None:
+    (geos,) = catalog.variants_of("geos")
+    assert geos.provides.sonames == ("libgeos_c.so.1",)
+
+
+def test_data_paths_for_run_time(catalog: Catalog) -> None:
+    (gdal,) = catalog.variants_of("gdal")
+    (proj,) = catalog.variants_of("proj")
+    assert dict(gdal.provides.env) == {"GDAL_DATA": "share/gdal"}
+    assert dict(proj.provides.env) == {"PROJ_DATA": "share/proj"}
+    assert "gdal-config" in gdal.provides.executables and "projinfo" in proj.provides.executables
+
+
+def test_gdal_patch_and_test_files_exist(catalog: Catalog) -> None:
+    (gdal,) = catalog.variants_of("gdal")
+    for artifact in gdal.sources:
+        for patch in artifact.patches:
+            assert (gdal.folder / patch).is_file()
+    for name in gdal.test.files:
+        assert (gdal.folder / name).is_file()
