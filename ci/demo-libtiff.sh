@@ -36,5 +36,5 @@ cc demo.c -o demo $(pkgconf-pypi --cflags --libs libtiff-4) -Wl,-rpath,"$(pkgcon
 ./demo
 echo "+ tiffinfo demo.tif"
 tiffinfo demo.tif
-echo "+ ldd ./demo | grep -E 'libtiff|libz'"
-ldd ./demo | grep -E 'libtiff|libz'
+echo "+ ldd ./demo | grep -E 'libtiff|libz|libjpeg'"
+ldd ./demo | grep -E 'libtiff|libz|libjpeg'
