@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+set -euo pipefail
+# No compiled-in data path (it would be this build's prefix): libproj looks for
+# ../share/proj next to itself (dladdr), which is where the wheel keeps proj.db.
+sed -i '/add_definitions(-DPROJ_DATA=/d' src/lib_proj.cmake
+# proj.db is generated from SQL by the sqlite wheel's own shell
+sqlite3="$("$PKG_CONFIG" --variable=prefix sqlite3)/bin/sqlite3"
+# libtiff and libcurl need libjpeg and libssl from wheels that are not host dependencies of
+# PROJ: executables may link against libraries whose own needs are met at run time only.
+export LDFLAGS="$LDFLAGS -Wl,--allow-shlib-undefined"
+cmake -S . -B _build -G Ninja \
+  -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_INSTALL_PREFIX="$PREFIX" \
+  -DCMAKE_INSTALL_LIBDIR=lib \
+  -DBUILD_SHARED_LIBS=ON \
+  -DBUILD_TESTING=OFF \
+  -DENABLE_TIFF=ON -DENABLE_CURL=ON \
+  -DBUILD_APPS=ON -DBUILD_PROJSYNC=ON \
+  -DEXE_SQLITE3="$sqlite3"
+cmake --build _build -j "$CPU_COUNT"
+cmake --install _build
