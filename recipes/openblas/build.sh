@@ -17,6 +17,9 @@ args=(
   -DNUM_THREADS=64
   -DNO_AFFINITY=1
   -DBUILD_TESTING=OFF          # LAPACK's own test suite: hours on small machines; BLAS tests run below
+  # -O2 as OpenBLAS's Makefile build uses: -O3 only grows LAPACK's code (kernels are hand-tuned anyway)
+  -DCMAKE_C_FLAGS_RELEASE="-O2 -DNDEBUG"
+  -DCMAKE_Fortran_FLAGS_RELEASE="-O2"
 )
 # The GCC runtime goes inside the library where the toolchain's libgfortran.a allows it
 # (manylinux's gcc-toolset does); Debian's is not position-independent, so there the
