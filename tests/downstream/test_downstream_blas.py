@@ -30,7 +30,7 @@ def farm_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("farm")
     shutil.copytree(ROOT / "recipes" / "openblas", root / "recipes" / "openblas")
     shutil.copy(ROOT / "recipes" / "pins.yaml", root / "recipes" / "pins.yaml")
-    run(sys.executable, "-m", "farm", "build", "openblas", "--option", "kernels=generic",
+    run(sys.executable, "-m", "farm", "build", "openblas", "--option", "kernels=haswell",
         "--variant", "interface=lp64", "--root", str(root))
     return root
 
