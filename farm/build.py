@@ -135,14 +135,14 @@ class Builder:
         for req in recipe.host:
             if req.name in self.catalog.pins.external:
                 ext = self.catalog.pins.external[req.name]
-                out.append((HostDependency(ext.name, ext.name, ext.version, ext.max_pin, "x.x", ext.lib_dir,
+                out.append((HostDependency(ext.name, "", ext.name, ext.version, ext.max_pin, "x.x", ext.lib_dir,
                                            ext.sonames, external=True), None))
                 continue
             dep = self.catalog.variants_of(req.name)[0]
             wheel = self.wheel_for(req.name)
             version = str(parse_wheel_filename(wheel.name)[1])
-            out.append((HostDependency(dep.name, self.settings.dist_name(dep.name), version, dep.max_pin,
-                                       dep.min_pin, f"{self.settings.namespace}/{dep.name}/lib",
+            out.append((HostDependency(dep.name, dep.module, self.settings.dist_name(dep.name), version, dep.max_pin,
+                                       dep.min_pin, f"{self.settings.namespace}/{dep.module}/lib",
                                        dep.provides.sonames), wheel))
         return out
 
@@ -189,14 +189,21 @@ class Builder:
                 extract(got.path, dest)
                 apply_patches(dest, [recipe.folder / p for p in artifact.patches])
         dep_roots: list[Path] = []
+        indirect_roots: list[Path] = []
         with self._stage(recipe, "host", seconds):
             for dep, wheel in deps:
                 if wheel is not None:
                     install_wheel(wheel, tree.host)
-                    dep_roots.append(tree.host / s.namespace / dep.name)
+                    dep_roots.append(tree.host / s.namespace / dep.module)
+            # what the host dependencies link in turn: present for the linker, never linked directly
+            direct = {d.name for d, _ in deps}
+            for name in self.catalog.graph().dependencies(recipe.name, transitive=True):
+                if name not in direct:
+                    install_wheel(self.wheel_for(name), tree.host)
+                    indirect_roots.append(tree.host / s.namespace / self.catalog.variants_of(name)[0].module)
         with self._stage(recipe, "compile", seconds):
             env = build_environment(recipe, tree, namespace=s.namespace, dep_roots=dep_roots, tools=tools,
-                                    cpu_count=self.cpu_count, caller_env=os.environ)
+                                    cpu_count=self.cpu_count, caller_env=os.environ, indirect_roots=indirect_roots)
             run_script(recipe, tree, env, log)
         provenance = {
             "recipe": recipe.name,

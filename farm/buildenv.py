@@ -104,11 +104,18 @@ def install_wheel(wheel: Path, site: Path) -> None:
 
 
 def build_environment(recipe: Recipe, tree: BuildTree, *, namespace: str, dep_roots: Sequence[Path],
-                      tools: Mapping[str, str], cpu_count: int, caller_env: Mapping[str, str]) -> dict[str, str]:
-    """The whole environment of the build script: nothing from the caller but locale settings."""
+                      tools: Mapping[str, str], cpu_count: int, caller_env: Mapping[str, str],
+                      indirect_roots: Sequence[Path] = ()) -> dict[str, str]:
+    """The whole environment of the build script: nothing from the caller but locale settings.
+
+    ``dep_roots`` are the host dependencies (linked: -I, -L); ``indirect_roots`` what they
+    link in turn, there so the linker and pkg-config can resolve them but not linked directly.
+    """
     env = {k: caller_env[k] for k in _PASS if k in caller_env}
     libs = [str(d / "lib") for d in dep_roots]
-    pc = [str(d / "lib" / "pkgconfig") for d in dep_roots]
+    indirect = [str(d / "lib") for d in indirect_roots]
+    every = [*dep_roots, *indirect_roots]
+    pc = [str(d / "lib" / "pkgconfig") for d in every]
     env.update({
         "PATH": os.pathsep.join([*tool_dirs(), *_SYSTEM_PATH]),
         "HOME": str(tree.home),
@@ -126,13 +133,15 @@ def build_environment(recipe: Recipe, tree: BuildTree, *, namespace: str, dep_ro
         "PKG_CONFIG_PATH": os.pathsep.join(pc),
         # only the host dependencies' .pc files: the machine's own are not dependencies
         "PKG_CONFIG_LIBDIR": os.pathsep.join(pc) or str(tree.root / "no-pkgconfig"),
-        "CMAKE_PREFIX_PATH": os.pathsep.join(str(d) for d in dep_roots),
+        "CMAKE_PREFIX_PATH": os.pathsep.join(str(d) for d in every),
         "CC": tools.get("c-compiler", "cc"),
         "CFLAGS": "-O2 -fPIC",
         "CXXFLAGS": "-O2 -fPIC",
         "CPPFLAGS": " ".join(f"-I{d / 'include'}" for d in dep_roots),
         # build-time rpaths let tools built here run; packing replaces every RUNPATH
-        "LDFLAGS": " ".join([*(f"-L{lib} -Wl,-rpath,{lib}" for lib in libs), f"-Wl,-rpath,{tree.prefix / 'lib'}"]),
+        "LDFLAGS": " ".join([*(f"-L{lib} -Wl,-rpath,{lib}" for lib in libs),
+                             *(f"-Wl,-rpath-link,{lib} -Wl,-rpath,{lib}" for lib in indirect),
+                             f"-Wl,-rpath,{tree.prefix / 'lib'}"]),
         "SOURCE_DATE_EPOCH": env.get("SOURCE_DATE_EPOCH", "315532800"),
         # CMake 4 (from PyPI) refuses projects declaring compatibility with CMake < 3.5
         "CMAKE_POLICY_VERSION_MINIMUM": "3.5",

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from farm import __version__
+from farm.pack import LAYOUT_VERSION
 from farm.recipe.model import Recipe
 
 __all__ = ["build_key", "compiler_identity"]
@@ -35,6 +36,7 @@ def build_key(recipe: Recipe, *, namespace: str, dependency_wheels: Mapping[str,
     """The key and the inputs it hashes (kept for provenance and for explaining rebuilds)."""
     inputs: dict[str, Any] = {
         "farm": __version__,
+        "layout": LAYOUT_VERSION,
         "namespace": namespace,
         "platform": recipe.platform.name,
         "variant": dict(recipe.variant),

@@ -48,7 +48,7 @@ def cibuildwheel_project(recipe: Recipe, *, namespace: str, root: Path, out: Pat
         f'archs = ["{p.arch}"]',
         'build-frontend = "pip"',
         f'repair-wheel-command = "{repair}"',
-        f'test-command = "python -c \\"import {namespace}.{recipe.name} as m; m.load_library()\\""',
+        f'test-command = "python -c \\"import {namespace}.{recipe.module} as m; m.load_library()\\""',
         "",
         "[tool.cibuildwheel.linux]",
         f'manylinux-{p.arch}-image = "{image}"',

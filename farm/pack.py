@@ -27,6 +27,9 @@ from farm.wheelfile import write_wheel
 
 __all__ = ["HostDependency", "PackError", "Packed", "pack"]
 
+#: bumped whenever packing changes what a wheel holds, so every build key changes with it
+LAYOUT_VERSION = 2
+
 _DROP_SHARE = {"man", "doc", "info", "gtk-doc", "bash-completion"}
 _DEV_SCRIPT = "/* GNU ld script written by farm: link against the wheel's one real file */\nINPUT({soname})\n"
 
@@ -38,6 +41,7 @@ class PackError(FarmError, RuntimeError):
 @dataclass(frozen=True)
 class HostDependency:
     name: str  # recipe name, or the external wheel's distribution name
+    module: str  # import name of its folder under the namespace (recipes only)
     dist: str  # distribution name
     version: str  # version built against
     max_pin: str
@@ -80,7 +84,7 @@ class _Packer:
 
     @property
     def pkg(self) -> Path:
-        return self.root / self.namespace / self.recipe.name
+        return self.root / self.namespace / self.recipe.module
 
     @property
     def dist(self) -> str:
@@ -236,7 +240,7 @@ class _Packer:
 
     def write_package_files(self) -> None:
         r = self.recipe
-        recipe_deps = [d.name for d in self.deps if not d.external]
+        recipe_deps = [d.module for d in self.deps if not d.external]
         (self.pkg / "__init__.py").write_text(
             loader_source(dist=self.dist, version=r.wheel_version, summary=r.about.summary, namespace=self.namespace,
                           dependencies=recipe_deps, libraries=self.libraries, rtld=r.rtld,
@@ -281,7 +285,7 @@ class _Packer:
         (di / "WHEEL").write_text(
             f"Wheel-Version: 1.0\nGenerator: farm\nRoot-Is-Purelib: false\nTag: {tag}\n", encoding="utf-8"
         )
-        mod = f"{self.namespace}.{r.name}"
+        mod = f"{self.namespace}.{r.module}"
         eps = []
         if (self.pkg / "lib" / "pkgconfig").is_dir():
             eps += ["[pkg_config]", f"{self.dist} = {mod}.lib.pkgconfig", ""]

@@ -66,8 +66,7 @@ def test_wheel(recipe: Recipe, wheel: Path, *, dist: str, namespace: str, publis
     tests.mkdir()
     for name in recipe.test.files:
         shutil.copy2(recipe.folder / name, tests / Path(name).name)
-    module = f"{namespace}.{recipe.name}"
-    # importlib, not an import statement: a recipe name may hold a hyphen (libjpeg-turbo)
+    module = f"{namespace}.{recipe.module}"
     _run([py, "-c", f"import importlib; m = importlib.import_module({module!r}); h = m.load_library(); "
                     "print('loaded', len(h), 'libraries from', m.lib_dir())"],
          cwd=tests, env=env, log=log, what="load_library()")

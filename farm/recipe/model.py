@@ -151,6 +151,11 @@ class Recipe:
         return f"{base}+{self.local_label}" if self.local_label else base
 
     @property
+    def module(self) -> str:
+        """The import name of its folder under the namespace (``libjpeg-turbo`` -> ``libjpeg_turbo``)."""
+        return self.name.replace("-", "_")
+
+    @property
     def script_file(self) -> Path | None:
         if len(self.script) == 1 and not any(c in self.script[0] for c in " \n;|&$") and "." in self.script[0]:
             return self.folder / self.script[0]

@@ -13,7 +13,4 @@ cmake -S . -B _build -G Ninja \
   -DREQUIRE_SIMD=ON
 cmake --build _build -j "$CPU_COUNT"
 cmake --install _build
-# No executables: console-script entry points must name an importable module, and
-# wheelfarm.libjpeg-turbo is not one (the hyphen); cjpeg/djpeg/jpegtran are not what
-# dependents come for. The libraries, headers, .pc and CMake files are.
-rm -rf "$PREFIX/bin"
+# (the package folder is wheelfarm/libjpeg_turbo: farm gives hyphenated names an importable folder)
