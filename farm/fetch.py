@@ -82,7 +82,8 @@ class SourceCache:
         raise FetchError(f"could not fetch {origins[0].file_name}: {tried}")
 
     def _fetch_origin(self, origin: Origin, file_name: str | None, progress: Progress | None) -> Fetched:
-        name = file_name or origin.file_name
+        # a recipe's file_name names the download; a Debian file keeps its own name
+        name = (file_name if origin.url else None) or origin.file_name
         self.root.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix=".fetch-", dir=self.root) as tmp:
             part = Path(tmp) / name
