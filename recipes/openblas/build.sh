@@ -52,6 +52,10 @@ if [[ "$OPENBLAS_INTERFACE" == ilp64 ]]; then
   args+=(-DINTERFACE64=1 -DSYMBOLSUFFIX=64_)
 fi
 
+# OpenBLAS 0.3.21's symbol-renaming script (run for the suffixed ILP64 build) lacks a comma
+# after LAPACKE_zungtsqr_row_work, which perl reads as a method call on the next name.
+sed -i 's/^\(    LAPACKE_zungtsqr_row_work\)$/\1,/' exports/gensymbol.pl
+
 cmake -S . -B _build -G Ninja "${args[@]}"
 cmake --build _build -j "$CPU_COUNT"
 # OpenBLAS's own tests: the BLAS level 1-3 testers, the CBLAS testers and utest
