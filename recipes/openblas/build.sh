@@ -49,7 +49,10 @@ case "$OPENBLAS_KERNELS" in
   *) echo "unknown kernels option: $OPENBLAS_KERNELS" >&2; exit 2 ;;
 esac
 if [[ "$OPENBLAS_INTERFACE" == ilp64 ]]; then
-  args+=(-DINTERFACE64=1 -DSYMBOLSUFFIX=64_)
+  # 0.3.21's CMake hands these to its symbol-renaming script, which only understands 1/0:
+  # left at ON, no BLAS/LAPACK symbol would get the 64_ suffix.
+  args+=(-DINTERFACE64=1 -DSYMBOLSUFFIX=64_
+         -DBUILD_SINGLE=1 -DBUILD_DOUBLE=1 -DBUILD_COMPLEX=1 -DBUILD_COMPLEX16=1 -DBUILD_BFLOAT16=0)
 fi
 
 # OpenBLAS 0.3.21's symbol-renaming script (run for the suffixed ILP64 build) lacks a comma
