@@ -135,8 +135,10 @@ def build_environment(recipe: Recipe, tree: BuildTree, *, namespace: str, dep_ro
         "PKG_CONFIG_LIBDIR": os.pathsep.join(pc) or str(tree.root / "no-pkgconfig"),
         "CMAKE_PREFIX_PATH": os.pathsep.join(str(d) for d in every),
         "CC": tools.get("c-compiler", "cc"),
-        "CFLAGS": "-O2 -fPIC",
-        "CXXFLAGS": "-O2 -fPIC",
+        # __FILE__ and debug paths name the build tree relatively: no build-machine path ships
+        "CFLAGS": f"-O2 -fPIC -ffile-prefix-map={tree.root}=.",
+        "CXXFLAGS": f"-O2 -fPIC -ffile-prefix-map={tree.root}=.",
+        "FFLAGS": f"-O2 -fPIC -ffile-prefix-map={tree.root}=.",
         "CPPFLAGS": " ".join(f"-I{d / 'include'}" for d in dep_roots),
         # build-time rpaths let tools built here run; packing replaces every RUNPATH
         "LDFLAGS": " ".join([*(f"-L{lib} -Wl,-rpath,{lib}" for lib in libs),
