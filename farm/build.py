@@ -197,7 +197,7 @@ class Builder:
                     dep_roots.append(tree.host / s.namespace / dep.module)
             # what the host dependencies link in turn: present for the linker, never linked directly
             direct = {d.name for d, _ in deps}
-            for name in self.catalog.graph().dependencies(recipe.name, transitive=True):
+            for name in self.catalog.graph().dependencies(self.catalog.name_of(recipe), transitive=True):
                 if name not in direct:
                     install_wheel(self.wheel_for(name), tree.host)
                     indirect_roots.append(tree.host / s.namespace / self.catalog.variants_of(name)[0].module)

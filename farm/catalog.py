@@ -51,6 +51,13 @@ class Catalog:
             known = ", ".join(sorted(self.documents)) or "none"
             raise UnknownRecipe(f"no recipe named {name!r} in {self.recipes_dir} (recipes: {known})") from None
 
+    def name_of(self, recipe: Recipe) -> str:
+        """The catalog's name for a rendered recipe (a variant may rename its package: openblas64)."""
+        for name, doc in self.documents.items():
+            if doc.folder == recipe.folder:
+                return name
+        raise UnknownRecipe(f"recipe {recipe.name!r} from {recipe.folder} is not in {self.recipes_dir}")
+
     def variants_of(self, name: str) -> list[Recipe]:
         return render_all(self.document(name), self.pins, self.platform, self._chosen(name))
 
