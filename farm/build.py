@@ -277,7 +277,7 @@ class Builder:
         return BuildResult(recipe.name, dict(recipe.variant), final, False, seconds, report.hints)
 
     def _host_line(self, recipe: Recipe) -> str:
-        doc = self.catalog.document(recipe.name)
+        doc = self.catalog.document(self.catalog.name_of(recipe))
         pos = doc.located.locations.of(("requirements", "host"))
         if ("requirements", "host") not in doc.located.locations.values:
             pos = doc.located.locations.of(("requirements",))
