@@ -30,8 +30,10 @@ subroutine probe(n)
   write (*, *) n
 end subroutine
 F
+runtime=()
 if gfortran -shared -fPIC -static-libgfortran -static-libgcc -o _probe.so _probe.f90 2>/dev/null; then
-  args+=(-DCMAKE_SHARED_LINKER_FLAGS="-static-libgfortran -static-libgcc -Wl,--exclude-libs,ALL")
+  runtime=(-static-libgfortran -static-libgcc -Wl,--exclude-libs,ALL)
+  args+=(-DCMAKE_SHARED_LINKER_FLAGS="${runtime[*]}")
   echo "GCC runtime: linked statically"
 else
   echo "GCC runtime: libgfortran.a is not PIC here; linking libgfortran.so.5 (grafted by repair)"
@@ -63,7 +65,25 @@ cmake -S . -B _build -G Ninja "${args[@]}"
 cmake --build _build -j "$CPU_COUNT"
 # OpenBLAS's own tests: the BLAS level 1-3 testers, the CBLAS testers and utest
 (cd _build && ctest --output-on-failure -j "$CPU_COUNT")
+if [[ "$OPENBLAS_INTERFACE" == ilp64 ]]; then
+  # 0.3.21's CMake renames the symbols with objcopy on the finished shared library, which
+  # leaves its dynamic symbol table as it was. As OpenBLAS's Makefile build does, rename them
+  # in the objects and link the library again from those (after the tests above, which call
+  # the unsuffixed names).
+  real=$(readlink -f _build/lib/libopenblas_64.so.0)
+  (cd _build && sed -n 's/^build lib\/libopenblas_64\.so\.0\.3: [^ ]* //p' build.ninja | cut -d'|' -f1 \
+     | tr ' ' '\n' | grep '\.o$' > ../_objects.txt && ar rcs ../_objects.a @../_objects.txt)
+  objcopy --redefine-syms _build/objcopy.def _objects.a _objects64.a
+  # shellcheck disable=SC2086  # LDFLAGS is a list of flags
+  gfortran -shared -o "$real" -Wl,-soname,libopenblas_64.so.0 -Wl,--whole-archive _objects64.a \
+    -Wl,--no-whole-archive "${runtime[@]}" $LDFLAGS -lm -lpthread
+  rm -f _objects.txt _objects.a _objects64.a
+fi
 cmake --install _build
+if [[ "$OPENBLAS_INTERFACE" == ilp64 ]]; then
+  # 0.3.21's install suffixes cblas.h's names, and one preprocessor directive with them
+  sed -i 's/^#ifdef64_ /#ifdef /' "$PREFIX/include/openblas64/cblas.h"
+fi
 
 # meson's and other tools' generic names, for the LP64 build only
 if [[ "$OPENBLAS_INTERFACE" == lp64 ]]; then
