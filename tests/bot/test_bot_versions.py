@@ -84,4 +84,4 @@ def test_sha256_of_a_download(static_server: Static) -> None:
 
 def test_pip_index_api_comes_from_pips_configuration() -> None:
     assert pip_index_api(lambda cmd: "http://127.0.0.1:1/mirror/simple/\n") == "http://127.0.0.1:1/mirror"
-    assert pip_index_api(lambda cmd: "http://127.0.0.1:1/root/pypi/+simple") == "http://127.0.0.1:1/root/pypi/+simple"
+    assert pip_index_api(lambda cmd: "http://127.0.0.1:1/acme/pypi/+simple") == "http://127.0.0.1:1/acme/pypi/+simple"
