@@ -29,6 +29,7 @@ class Catalog:
     platform: Platform
     #: build options chosen on the command line (``--option kernels=haswell``), for every recipe having them
     options: dict[str, str] = field(default_factory=dict)
+    _variants: dict[str, list[Recipe]] = field(default_factory=dict, init=False, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings, platform: Platform | None = None) -> Catalog:
@@ -59,7 +60,10 @@ class Catalog:
         raise UnknownRecipe(f"recipe {recipe.name!r} from {recipe.folder} is not in {self.recipes_dir}")
 
     def variants_of(self, name: str) -> list[Recipe]:
-        return render_all(self.document(name), self.pins, self.platform, self._chosen(name))
+        """Every variant of recipe ``name``, rendered once (set ``options`` before the first call)."""
+        if name not in self._variants:
+            self._variants[name] = render_all(self.document(name), self.pins, self.platform, self._chosen(name))
+        return self._variants[name]
 
     def _chosen(self, name: str) -> dict[str, str]:
         build = self.document(name).data.get("build")
@@ -68,13 +72,16 @@ class Catalog:
 
     @cached_property
     def rendered(self) -> dict[str, list[Recipe]]:
-        return {name: render_all(doc, self.pins, self.platform, self._chosen(name))
-                for name, doc in self.documents.items()}
+        return {name: self.variants_of(name) for name in self.documents}
 
-    def graph(self) -> Graph:
-        """Recipes and their host dependencies among recipes (external wheels are leaves outside it)."""
+    @cached_property
+    def _graph(self) -> Graph:
         edges = {
             name: sorted({h.name for r in recipes for h in r.host if h.name in self.documents})
             for name, recipes in self.rendered.items()
         }
         return Graph.build(edges)
+
+    def graph(self) -> Graph:
+        """Recipes and their host dependencies among recipes (external wheels are leaves outside it)."""
+        return self._graph

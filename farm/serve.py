@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import io
 import http.server
 from pathlib import Path
 
@@ -22,8 +23,6 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
                 self.send_header("Content-Type", JSON_TYPE)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                import io
-
                 return io.BytesIO(body)
         return super().send_head()
 

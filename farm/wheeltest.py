@@ -42,8 +42,10 @@ def test_wheel(recipe: Recipe, wheel: Path, *, dist: str, namespace: str, publis
     if files.is_dir():
         (staging / "files").mkdir(parents=True)
         for f in files.glob("*.whl"):
-            os.link(f, staging / "files" / f.name) if f.stat().st_dev == staging.stat().st_dev \
-                else shutil.copy2(f, staging / "files" / f.name)
+            if f.stat().st_dev == staging.stat().st_dev:
+                os.link(f, staging / "files" / f.name)
+            else:
+                shutil.copy2(f, staging / "files" / f.name)
     publish(staging, [wheel])
     venv = work / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True)
