@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "codeowners": ("farm.cli.codeowners", "generate .github/CODEOWNERS from maintainers"),
     "schema": ("farm.cli.schema", "print the recipe JSON schema"),
     "build": ("farm.cli.build", "build recipes into tested library wheels"),
+    "audit": ("farm.cli.audit", "auditwheel's policy check with the sibling wheels excluded"),
     "index": ("farm.cli.index", "write the static package index from the wheelhouse"),
     "serve": ("farm.cli.serve", "serve the package index over HTTP"),
     "cibw": ("farm.cli.cibw", "print a cibuildwheel configuration for a recipe"),
