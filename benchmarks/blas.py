@@ -4,6 +4,12 @@ Installs each into its own fresh virtual environment (ours from the farm's index
 scipy-openblas32 from the configured package index), runs the same ctypes driver in
 each with the same number of threads, and prints GFLOP/s, sizes and the ratios.
 
+Sizes are the wheels' bytes and each wheel's shared objects (the OpenBLAS library and the
+GCC Fortran runtime, linked in or grafted). scipy-openblas32 is a much newer OpenBLAS than
+the one this machine can build, so the same sizes are also printed for the OpenBLAS of the
+same version built by the same project (MacPython/openblas-libs, make DYNAMIC_ARCH=1) as
+numpy 1.24.4's wheel vendors it: what separates our build from theirs at equal source.
+
     python benchmarks/blas.py [--index index] [--threads 2] [--sizes 1000 2000 4000]
 """
 
@@ -15,6 +21,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,11 +77,22 @@ def venv(where: Path, *install: str) -> Path:
     return py
 
 
-def site_size(py: Path, module: str) -> tuple[int, int]:
-    """(bytes of the library's shared objects, bytes of the downloaded wheel)"""
-    code = (f"import {module} as m, os; d = m.lib_dir() if hasattr(m, 'lib_dir') else m.get_lib_dir(); "
-            "print(sum(os.path.getsize(os.path.join(d, f)) for f in os.listdir(d) if '.so' in f))")
-    return int(subprocess.run([str(py), "-c", code], capture_output=True, text=True, check=True).stdout), 0
+#: numpy's last release line that vendored OpenBLAS 0.3.21, the version Debian bookworm ships
+SAME_VERSION_NUMPY = "1.24.4"
+
+
+def shared_objects(wheel: Path) -> dict[str, tuple[int, int]]:
+    """Each shared object in ``wheel``: basename -> (bytes, compressed bytes); dev-link ld scripts left out."""
+    with zipfile.ZipFile(wheel) as zf:
+        return {Path(i.filename).name: (i.file_size, i.compress_size) for i in zf.infolist()
+                if ".so" in Path(i.filename).name and i.file_size > 4096}
+
+
+def describe(objects: dict[str, tuple[int, int]]) -> str:
+    blas = sum(s for n, (s, _) in objects.items() if "openblas" in n)
+    runtime = sum(s for n, (s, _) in objects.items() if "openblas" not in n)
+    packed = sum(c for _, c in objects.values())
+    return f"{blas + runtime:,} B ({blas:,} OpenBLAS + {runtime:,} Fortran runtime), {packed:,} B compressed"
 
 
 def main() -> None:
@@ -102,10 +120,13 @@ def main() -> None:
             if run.returncode != 0:
                 sys.exit(f"{kind} failed:\n{run.stderr}")
             results[kind] = json.loads(run.stdout)
-        lib_ours = site_size(ours, "wheelfarm.openblas")[0]
-        lib_theirs = site_size(theirs, "scipy_openblas32")[0]
-        wheel_ours = files[-1].stat().st_size
-        wheel_theirs = next(dl.glob("*.whl")).stat().st_size
+        subprocess.run([str(theirs), "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:",
+                        "--python-version", "3.11", "--platform", "manylinux2014_x86_64", "-d", str(dl / "same"),
+                        f"numpy=={SAME_VERSION_NUMPY}"], check=True)
+        wheel_ours, wheel_theirs = files[-1], next(dl.glob("*.whl"))
+        so_ours, so_theirs = shared_objects(wheel_ours), shared_objects(wheel_theirs)
+        so_same = {n: v for n, v in shared_objects(next((dl / "same").glob("*.whl"))).items()
+                   if "openblas" in n or "gfortran" in n or "quadmath" in n}
     print(f"threads: {args.threads}")
     for kind in results:
         print(f"{kind:>18}: {results[kind]['config']}")
@@ -116,8 +137,14 @@ def main() -> None:
             a, b = results["ours"][op][str(n)], results["scipy-openblas32"][op][str(n)]
             worst = min(worst, a / b)
             print(f"{op:>6} {n:>6} {a:>10.1f} {b:>11.1f} {a / b:>7.3f}")
-    print(f"wheel bytes  : ours {wheel_ours:,}  scipy-openblas32 {wheel_theirs:,}  ratio {wheel_ours / wheel_theirs:.3f}")
-    print(f"library bytes: ours {lib_ours:,}  scipy-openblas32 {lib_theirs:,}  ratio {lib_ours / lib_theirs:.3f}")
+    w_ours, w_theirs = wheel_ours.stat().st_size, wheel_theirs.stat().st_size
+    print(f"wheel bytes  : ours {w_ours:,}  scipy-openblas32 {w_theirs:,}  ratio {w_ours / w_theirs:.3f}")
+    print(f"shared objects, ours            : {describe(so_ours)}")
+    print(f"shared objects, scipy-openblas32: {describe(so_theirs)}  ({wheel_theirs.name})")
+    print(f"shared objects, same version    : {describe(so_same)}  (OpenBLAS 0.3.21 in numpy {SAME_VERSION_NUMPY})")
+    total = {k: sum(s for s, _ in v.values()) for k, v in (("ours", so_ours), ("theirs", so_theirs), ("same", so_same))}
+    print(f"library bytes ratio: ours/scipy-openblas32 {total['ours'] / total['theirs']:.3f}, "
+          f"ours/same-version build {total['ours'] / total['same']:.3f}")
     print(f"lowest throughput ratio: {worst:.3f} (target >= 0.95); wheel size ratio target <= 1.0")
 
 

@@ -15,7 +15,7 @@ from farm.errors import FarmError
 from farm.recipe.model import Recipe
 from farm.tools import BUILD_TOOLS
 
-__all__ = ["BuildFailed", "BuildTree", "MissingTool", "build_environment", "check_tools", "install_wheel", "run_script"]
+__all__ = ["COMPILE_FLAGS", "BuildFailed", "BuildTree", "MissingTool", "build_environment", "check_tools", "install_wheel", "run_script"]
 
 #: variables passed through from the caller's environment; everything else is dropped
 _PASS = ("LANG", "LC_ALL", "TERM", "SOURCE_DATE_EPOCH")
@@ -103,6 +103,12 @@ def install_wheel(wheel: Path, site: Path) -> None:
                 target.chmod(mode)
 
 
+#: CFLAGS, CXXFLAGS and FFLAGS of every build ({root} is the build tree); part of the build key.
+#: -ffile-prefix-map: __FILE__ and debug paths name the build tree relatively, so no
+#: build-machine path ships (a build system that records its flags must drop it, see openssl)
+COMPILE_FLAGS = "-O2 -fPIC -ffile-prefix-map={root}=."
+
+
 def build_environment(recipe: Recipe, tree: BuildTree, *, namespace: str, dep_roots: Sequence[Path],
                       tools: Mapping[str, str], cpu_count: int, caller_env: Mapping[str, str],
                       indirect_roots: Sequence[Path] = ()) -> dict[str, str]:
@@ -135,10 +141,9 @@ def build_environment(recipe: Recipe, tree: BuildTree, *, namespace: str, dep_ro
         "PKG_CONFIG_LIBDIR": os.pathsep.join(pc) or str(tree.root / "no-pkgconfig"),
         "CMAKE_PREFIX_PATH": os.pathsep.join(str(d) for d in every),
         "CC": tools.get("c-compiler", "cc"),
-        # __FILE__ and debug paths name the build tree relatively: no build-machine path ships
-        "CFLAGS": f"-O2 -fPIC -ffile-prefix-map={tree.root}=.",
-        "CXXFLAGS": f"-O2 -fPIC -ffile-prefix-map={tree.root}=.",
-        "FFLAGS": f"-O2 -fPIC -ffile-prefix-map={tree.root}=.",
+        "CFLAGS": COMPILE_FLAGS.format(root=tree.root),
+        "CXXFLAGS": COMPILE_FLAGS.format(root=tree.root),
+        "FFLAGS": COMPILE_FLAGS.format(root=tree.root),
         "CPPFLAGS": " ".join(f"-I{d / 'include'}" for d in dep_roots),
         # build-time rpaths let tools built here run; packing replaces every RUNPATH
         "LDFLAGS": " ".join([*(f"-L{lib} -Wl,-rpath,{lib}" for lib in libs),

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from farm import __version__
+from farm.buildenv import COMPILE_FLAGS
 from farm.pack import LAYOUT_VERSION
 from farm.recipe.model import Recipe
 
@@ -37,6 +38,7 @@ def build_key(recipe: Recipe, *, namespace: str, dependency_wheels: Mapping[str,
     inputs: dict[str, Any] = {
         "farm": __version__,
         "layout": LAYOUT_VERSION,
+        "flags": COMPILE_FLAGS,
         "namespace": namespace,
         "platform": recipe.platform.name,
         "variant": dict(recipe.variant),

@@ -6,8 +6,12 @@ set -euo pipefail
 #    SSL_CERT_FILE / SSL_CERT_DIR override it at run time.
 #  - ENGINESDIR and MODULESDIR would be build paths: no-module builds the legacy provider into
 #    libcrypto and no engine is dynamic, so both are left empty (OPENSSL_MODULES overrides).
+# libcrypto also records its compiler flags (`openssl version -f`), so farm's
+# -ffile-prefix-map=<build tree>=. would ship the build path; OpenSSL's makefile names its
+# sources relatively, so __FILE__ has no build path to map and the flag can go.
+cflags=$(printf '%s\n' "$CFLAGS" | sed -E 's/-ffile-prefix-map=[^ ]*//g')
 ./Configure linux-x86_64 --prefix="$PREFIX" --libdir=lib --openssldir=/etc/ssl \
-  shared no-module no-tests no-static-engine $CFLAGS $LDFLAGS
+  shared no-module no-tests no-static-engine $cflags $LDFLAGS
 make -j"$CPU_COUNT" build_sw ENGINESDIR= MODULESDIR=
 make install_sw  # (installing only creates the two empty folders, removed below)
 # c_rehash is a perl script naming the build prefix; `openssl rehash` does the same job
