@@ -12,17 +12,10 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from farm_helpers import farm
 
 
 pytestmark = pytest.mark.integration
-
-
-def farm(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([sys.executable, "-m", "farm", *args, "--root", str(root)], capture_output=True,
-                            text=True, cwd=root)
-    if check and result.returncode != 0:
-        raise AssertionError(result.stdout + result.stderr)
-    return result
 
 SOURCES = {
     "chaina": {

@@ -14,19 +14,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from farm_helpers import farm
 
 from farm.elf import read_elf
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.integration
-
-
-def farm(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([sys.executable, "-m", "farm", *args, "--root", str(root)], capture_output=True,
-                            text=True, cwd=root)
-    if check and result.returncode != 0:
-        raise AssertionError(result.stdout + result.stderr)
-    return result
 
 
 def snapshot(*folders: Path) -> dict[str, str]:
