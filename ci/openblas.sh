@@ -14,3 +14,5 @@ for log in .farm/logs/openblas-interfacelp64.log .farm/logs/openblas-interfaceil
   grep -E "tests passed|tests failed|Test +#" "$log" | tail -12 || true
 done
 .venv/bin/python benchmarks/blas.py
+.venv/bin/farm audit "$(ls index/files/wheelfarm_openblas-0*.whl | grep -v '+' | tail -1)" \
+  "$(ls index/files/wheelfarm_openblas64-0*.whl | grep -v '+' | tail -1)"

@@ -9,9 +9,11 @@ set -euo pipefail
 # libcrypto also records its compiler flags (`openssl version -f`), so farm's
 # -ffile-prefix-map=<build tree>=. would ship the build path; OpenSSL's makefile names its
 # sources relatively, so __FILE__ has no build path to map and the flag can go.
-cflags=$(printf '%s\n' "$CFLAGS" | sed -E 's/-ffile-prefix-map=[^ ]*//g')
+# (Configure reads CFLAGS from the environment too.)
+CFLAGS=$(printf '%s\n' "$CFLAGS" | sed -E 's/-ffile-prefix-map=[^ ]*//g')
+export CFLAGS
 ./Configure linux-x86_64 --prefix="$PREFIX" --libdir=lib --openssldir=/etc/ssl \
-  shared no-module no-tests no-static-engine $cflags $LDFLAGS
+  shared no-module no-tests no-static-engine $LDFLAGS
 make -j"$CPU_COUNT" build_sw ENGINESDIR= MODULESDIR=
 make install_sw  # (installing only creates the two empty folders, removed below)
 # c_rehash is a perl script naming the build prefix; `openssl rehash` does the same job
