@@ -15,7 +15,7 @@ from farm.errors import FarmError
 from farm.recipe.model import Recipe
 from farm.tools import BUILD_TOOLS
 
-__all__ = ["COMPILE_FLAGS", "BuildFailed", "BuildTree", "MissingTool", "build_environment", "check_tools", "install_wheel", "run_script"]
+__all__ = ["COMPILE_FLAGS", "tree_flags", "BuildFailed", "BuildTree", "MissingTool", "build_environment", "check_tools", "install_wheel", "run_script"]
 
 #: variables passed through from the caller's environment; everything else is dropped
 _PASS = ("LANG", "LC_ALL", "TERM", "SOURCE_DATE_EPOCH")
@@ -107,6 +107,15 @@ def install_wheel(wheel: Path, site: Path) -> None:
 #: -ffile-prefix-map: __FILE__ and debug paths name the build tree relatively, so no
 #: build-machine path ships (a build system that records its flags must drop it, see openssl)
 COMPILE_FLAGS = "-O2 -fPIC -ffile-prefix-map={root}=."
+
+
+def tree_flags(root: Path) -> list[str]:
+    """The flags farm hands every build that name its build tree ``root``.
+
+    Build systems that record their flags (autoconf's precious variables in curl-config,
+    OpenSSL's version string) would ship them: packing removes them from text files.
+    """
+    return [f"-ffile-prefix-map={root}=."]
 
 
 def build_environment(recipe: Recipe, tree: BuildTree, *, namespace: str, dep_roots: Sequence[Path],

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from farm.abi import pin_range
+from farm.buildenv import tree_flags
 from farm.elf import read_elf
 from farm.errors import FarmError
 from farm.loader import exec_module_source, loader_source
@@ -28,7 +29,7 @@ from farm.wheelfile import write_wheel
 __all__ = ["HostDependency", "PackError", "Packed", "pack"]
 
 #: bumped whenever packing changes what a wheel holds, so every build key changes with it
-LAYOUT_VERSION = 2
+LAYOUT_VERSION = 3
 
 _DROP_SHARE = {"man", "doc", "info", "gtk-doc", "bash-completion"}
 _DEV_SCRIPT = "/* GNU ld script written by farm: link against the wheel's one real file */\nINPUT({soname})\n"
@@ -170,6 +171,7 @@ class _Packer:
     def relocate_text(self) -> None:
         prefix = str(self.prefix)
         prefix_bytes = prefix.encode()
+        # (the build tree is the prefix's parent, see buildenv.BuildTree)
         for path in sorted(self.pkg.rglob("*")):
             if not path.is_file() or path.is_symlink() or read_elf(path) is not None:
                 continue
@@ -181,6 +183,8 @@ class _Packer:
             rel = path.relative_to(self.pkg)
             for old, new in self.renamed.items():
                 text = re.sub(rf"(?<![\w.-]){re.escape(old)}(?![\w.-])", new, text)
+            for flag in tree_flags(self.prefix.parent):
+                text = re.sub(rf"[ \t]*{re.escape(flag)}", "", text)
             if prefix_bytes in data:
                 if path.suffix == ".pc":
                     text = text.replace(prefix, "${pcfiledir}/" + os.path.relpath(self.pkg, path.parent))
