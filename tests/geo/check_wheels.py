@@ -21,8 +21,21 @@ from farm.audit import audit_wheel
 ROOT = Path(__file__).resolve().parents[2]
 STACK = ["zlib", "sqlite", "libtiff", "libjpeg_turbo", "libpng", "openssl", "expat", "curl", "proj", "geos", "gdal"]
 #: what a build machine's paths look like: this checkout, the home and temporary folders, the
-#: conventional install prefixes a build could have baked in
-NEEDLES = [str(ROOT), os.path.expanduser("~"), "/tmp/", "/usr/local/", "/opt/"]
+#: conventional install prefixes a build could have baked in; as paths, not inside a word or a
+#: URL ("ogc-eo/opt/" in GDAL's NITF specification is not /opt/)
+NEEDLES = [str(ROOT), os.path.expanduser("~") + "/", "/tmp/", "/usr/local/", "/opt/"]
+_NEEDLE = re.compile(b"(?<![\\w.-])(?:" + b"|".join(re.escape(n.encode()) for n in NEEDLES) + b")")
+
+
+def _searched(name: str, data: bytes) -> bytes:
+    """What of a file can carry a path into use: all of a binary; a text file without its
+    comment lines (proj-config.cmake's "#  PROJ_INCLUDE_DIRS = /usr/local/include" documents,
+    it configures nothing), but with its #! line."""
+    if b"\0" in data[:8192] or not name.endswith((".cmake", ".pc", "-config", ".sh")):
+        return data
+    lines = data.split(b"\n")
+    return b"\n".join(line for i, line in enumerate(lines)
+                       if not line.lstrip().startswith(b"#") or (i == 0 and line.startswith(b"#!")))
 
 
 def main() -> int:
@@ -41,10 +54,8 @@ def main() -> int:
         found: list[str] = []
         with zipfile.ZipFile(wheel) as zf, tempfile.TemporaryDirectory():
             for info in zf.infolist():
-                data = zf.read(info)
-                for needle in NEEDLES:
-                    if needle.encode() in data:
-                        found.append(f"{info.filename} contains {needle}")
+                hits = {m.group().decode() for m in _NEEDLE.finditer(_searched(info.filename, zf.read(info)))}
+                found += [f"{info.filename} contains {needle}" for needle in sorted(hits)]
         audit = audit_wheel(wheel, "wheelfarm", [wheelhouse])
         ok = audit.ok and not found
         failures += not ok
