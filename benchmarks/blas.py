@@ -127,6 +127,7 @@ def main() -> None:
         so_ours, so_theirs = shared_objects(wheel_ours), shared_objects(wheel_theirs)
         so_same = {n: v for n, v in shared_objects(next((dl / "same").glob("*.whl"))).items()
                    if "openblas" in n or "gfortran" in n or "quadmath" in n}
+        w_ours, w_theirs, theirs_name = wheel_ours.stat().st_size, wheel_theirs.stat().st_size, wheel_theirs.name
     print(f"threads: {args.threads}")
     for kind in results:
         print(f"{kind:>18}: {results[kind]['config']}")
@@ -137,10 +138,9 @@ def main() -> None:
             a, b = results["ours"][op][str(n)], results["scipy-openblas32"][op][str(n)]
             worst = min(worst, a / b)
             print(f"{op:>6} {n:>6} {a:>10.1f} {b:>11.1f} {a / b:>7.3f}")
-    w_ours, w_theirs = wheel_ours.stat().st_size, wheel_theirs.stat().st_size
     print(f"wheel bytes  : ours {w_ours:,}  scipy-openblas32 {w_theirs:,}  ratio {w_ours / w_theirs:.3f}")
     print(f"shared objects, ours            : {describe(so_ours)}")
-    print(f"shared objects, scipy-openblas32: {describe(so_theirs)}  ({wheel_theirs.name})")
+    print(f"shared objects, scipy-openblas32: {describe(so_theirs)}  ({theirs_name})")
     print(f"shared objects, same version    : {describe(so_same)}  (OpenBLAS 0.3.21 in numpy {SAME_VERSION_NUMPY})")
     total = {k: sum(s for s, _ in v.values()) for k, v in (("ours", so_ours), ("theirs", so_theirs), ("same", so_same))}
     print(f"library bytes ratio: ours/scipy-openblas32 {total['ours'] / total['theirs']:.3f}, "

@@ -8,7 +8,7 @@ bash ci/setup.sh
 start=$(date +%s)
 .venv/bin/farm build openblas
 echo "openblas release build: $(( $(date +%s) - start )) s"
-for log in .farm/logs/openblas-interfacelp64.log .farm/logs/openblas-interfaceilp64.log; do
+for log in .farm/logs/openblas-interfacelp64.log .farm/logs/openblas64-interfaceilp64.log; do
   [ -f "$log" ] || continue
   echo "== OpenBLAS's own tests in $log:"
   grep -E "tests passed|tests failed|Test +#" "$log" | tail -12 || true
