@@ -39,9 +39,10 @@ PROJ_PREFIX="$("$B/python" -c 'import os, wheelfarm.proj as p; print(os.path.dir
 echo "geos-config $(geos-config --version) (pkg-config: $(pkgconf-pypi --modversion geos)); PROJ $(pkgconf-pypi --modversion proj)"
 
 step "shapely $SHAPELY_VERSION from its sdist: meson finds GEOS through pkg-config"
+# --no-cache-dir: a wheel pip built earlier, against other library wheels, must not stand in
 export PKG_CONFIG="$B/pkgconf-pypi"
 LDFLAGS='-Wl,-rpath,$ORIGIN/../wheelfarm/geos/lib -Wl,-rpath,$ORIGIN/../../wheelfarm/geos/lib' \
-  "$B/pip" wheel "${PIP_QUIET[@]}" --no-deps --no-build-isolation --no-binary shapely -w "$WORK/dist" \
+  "$B/pip" wheel "${PIP_QUIET[@]}" --no-cache-dir --no-deps --no-build-isolation --no-binary shapely -w "$WORK/dist" \
   "shapely==$SHAPELY_VERSION"
 
 step "pyproj $PYPROJ_VERSION from its sdist: PROJ_DIR is the wheel's folder"
