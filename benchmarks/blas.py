@@ -9,6 +9,8 @@ GCC Fortran runtime, linked in or grafted). scipy-openblas32 is a much newer Ope
 the one this machine can build, so the same sizes are also printed for the OpenBLAS of the
 same version built by the same project (MacPython/openblas-libs, make DYNAMIC_ARCH=1) as
 numpy 1.24.4's wheel vendors it: what separates our build from theirs at equal source.
+That build is ILP64, so its DGEMM/DGESV throughput is compared with our ILP64 wheel
+(wheelfarm-openblas64) too, when the index holds one.
 
     python benchmarks/blas.py [--index index] [--threads 2] [--sizes 1000 2000 4000]
 """
@@ -23,45 +25,58 @@ import sys
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
-#: runs inside each venv: argv = prefix(for symbols) threads sizes...
+#: runs inside each venv: argv = kind threads sizes...
+#: kinds: ours / scipy (LP64); ours64 / numpy124 (ILP64, 64_-suffixed symbols, 64-bit integers)
 DRIVER = r'''
-import ctypes, json, sys, time
+import ctypes, glob, json, os, sys, time
 import numpy as np
 kind, threads, sizes = sys.argv[1], int(sys.argv[2]), [int(s) for s in sys.argv[3:]]
+p, sfx, I, ipiv_t = "", "", ctypes.c_int32, np.int32
 if kind == "ours":
     import wheelfarm.openblas as m
-    lib = m.load_library()[0]; p = ""; path = m.lib_dir()
+    lib = m.load_library()[0]
+elif kind == "ours64":
+    import wheelfarm.openblas64 as m
+    lib = m.load_library()[0]; sfx, I, ipiv_t = "64_", ctypes.c_int64, np.int64
+elif kind == "numpy124":
+    libs = os.path.join(os.path.dirname(np.__file__), os.pardir, "numpy.libs")
+    lib = ctypes.CDLL(glob.glob(os.path.join(libs, "libopenblas64_*.so"))[0]); sfx, I, ipiv_t = "64_", ctypes.c_int64, np.int64
 else:
     import scipy_openblas32 as m
-    lib = ctypes.CDLL(m.get_lib_dir() + "/lib" + m.get_library() + ".so"); p = "scipy_"; path = m.get_lib_dir()
-getattr(lib, p + "openblas_set_num_threads")(threads)
-cfg = getattr(lib, p + "openblas_get_config"); cfg.restype = ctypes.c_char_p
-dgemm = getattr(lib, p + "cblas_dgemm")
-dgesv = getattr(lib, p + "LAPACKE_dgesv")
+    lib = ctypes.CDLL(m.get_lib_dir() + "/lib" + m.get_library() + ".so"); p = "scipy_"
+sym = lambda name: getattr(lib, p + name + sfx)
+sym("openblas_set_num_threads")(threads)
+cfg = sym("openblas_get_config"); cfg.restype = ctypes.c_char_p
+dgemm = sym("cblas_dgemm")
+dgesv = sym("LAPACKE_dgesv")
 P = ctypes.POINTER(ctypes.c_double)
 time.sleep(1)  # let the threads the loader started settle before timing
 out = {"config": cfg().decode(), "dgemm": {}, "dgesv": {}}
 rng = np.random.default_rng(0)
 for n in sizes:
     a = rng.random((n, n)); b = rng.random((n, n)); c = np.zeros((n, n))
+    # best of several: more for the short runs (a DGESV at n=1000 takes ~20 ms), where one
+    # scheduler hiccup on a small machine moves the number most
+    reps = max(4, int(2e10 / n**3))
     best = 1e9
-    for _ in range(4):
+    for _ in range(reps):
         t = time.perf_counter()
-        dgemm(101, 111, 111, n, n, n, ctypes.c_double(1.0), a.ctypes.data_as(P), n, b.ctypes.data_as(P), n,
-              ctypes.c_double(0.0), c.ctypes.data_as(P), n)
+        dgemm(101, 111, 111, I(n), I(n), I(n), ctypes.c_double(1.0), a.ctypes.data_as(P), I(n),
+              b.ctypes.data_as(P), I(n), ctypes.c_double(0.0), c.ctypes.data_as(P), I(n))
         best = min(best, time.perf_counter() - t)
     # checked without numpy's own BLAS, whose threads would otherwise spin beside the ones timed
     assert all(abs(c[i, j] - (a[i, :] * b[:, j]).sum()) < 1e-9 * n for i, j in ((0, 0), (n - 1, 3), (7, n - 2)))
     out["dgemm"][n] = 2 * n**3 / best / 1e9
     best = 1e9
-    for _ in range(6):
-        m_ = a + n * np.eye(n); rhs = rng.random((n, 1)); x = rhs.copy(); ipiv = np.zeros(n, dtype=np.int32)
+    for _ in range(reps + 2):
+        m_ = a + n * np.eye(n); rhs = rng.random((n, 1)); x = rhs.copy(); ipiv = np.zeros(n, dtype=ipiv_t)
         t = time.perf_counter()
-        info = dgesv(101, n, 1, m_.ctypes.data_as(P), n, ipiv.ctypes.data_as(ctypes.POINTER(ctypes.c_int32)),
-                     x.ctypes.data_as(P), 1)
+        info = dgesv(101, I(n), I(1), m_.ctypes.data_as(P), I(n), ipiv.ctypes.data_as(ctypes.POINTER(I)),
+                     x.ctypes.data_as(P), I(1))
         best = min(best, time.perf_counter() - t)
         residual = ((a + n * np.eye(n)) * x[:, 0]).sum(axis=1) - rhs[:, 0]
         assert info == 0 and abs(residual).max() < 1e-9
@@ -95,35 +110,56 @@ def describe(objects: dict[str, tuple[int, int]]) -> str:
     return f"{blas + runtime:,} B ({blas:,} OpenBLAS + {runtime:,} Fortran runtime), {packed:,} B compressed"
 
 
+def table(results: dict[str, dict[str, Any]], ours: str, ref: str, sizes: list[int]) -> float:
+    """Print GFLOP/s of ``ours`` against ``ref`` and their ratios; return the lowest ratio."""
+    print(f"{'':>6} {'n':>6} {ours + ' GF/s':>16} {ref + ' GF/s':>22} {'ratio':>7}")
+    worst = 9.9
+    for op in ("dgemm", "dgesv"):
+        for n in sizes:
+            a, b = results[ours][op][str(n)], results[ref][op][str(n)]
+            worst = min(worst, a / b)
+            print(f"{op:>6} {n:>6} {a:>16.1f} {b:>22.1f} {a / b:>7.3f}")
+    return worst
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--index", type=Path, default=ROOT / "index")
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 2000, 4000])
     args = ap.parse_args()
-    files = sorted((args.index / "files").glob("wheelfarm_openblas-*.whl"))
-    files = [f for f in files if "+" not in f.name]  # release builds only
-    if not files:
+    def release(dist: str) -> Path | None:
+        # the release wheel itself: a development build (0.3.21+kernelshaswell) would win a version match
+        files = [f for f in sorted((args.index / "files").glob(f"{dist}-*.whl")) if "+" not in f.name]
+        return files[-1] if files else None
+
+    wheel_ours, wheel_ours64 = release("wheelfarm_openblas"), release("wheelfarm_openblas64")
+    if wheel_ours is None:
         sys.exit(f"no release wheelfarm-openblas in {args.index}; run: farm build openblas")
+
+    def measure(kind: str, py: Path) -> dict[str, Any]:
+        run = subprocess.run([str(py), "-c", DRIVER, kind, str(args.threads), *map(str, args.sizes)],
+                             capture_output=True, text=True)
+        if run.returncode != 0:
+            sys.exit(f"{kind} failed:\n{run.stderr}")
+        return dict(json.loads(run.stdout))
+
     with tempfile.TemporaryDirectory(prefix="farm-blas-") as tmp:
         t = Path(tmp)
-        # the release wheel itself: a development build (0.3.21+kernelshaswell) would win a version match
-        ours = venv(t / "ours", "numpy", str(files[-1]))
-        theirs = venv(t / "theirs", "numpy", "scipy-openblas32")
+        results = {"ours": measure("ours", venv(t / "ours", "numpy", str(wheel_ours))),
+                   "scipy-openblas32": measure("theirs", venv(t / "theirs", "numpy", "scipy-openblas32"))}
+        if wheel_ours64 is not None and sys.version_info < (3, 12):  # numpy 1.24.4 has no wheel for 3.12+
+            results["ours ILP64"] = measure("ours64", venv(t / "ours64", "numpy", str(wheel_ours64)))
+            results[f"numpy {SAME_VERSION_NUMPY}"] = measure(
+                "numpy124", venv(t / "numpy124", "--only-binary=:all:", f"numpy=={SAME_VERSION_NUMPY}"))
         dl = t / "dl"
+        theirs = t / "theirs" / "bin" / "python"
         subprocess.run([str(theirs), "-m", "pip", "download", "-q", "--no-deps", "-d", str(dl), "scipy-openblas32"],
                        check=True)
-        results = {}
-        for kind, py in (("ours", ours), ("scipy-openblas32", theirs)):
-            run = subprocess.run([str(py), "-c", DRIVER, "ours" if kind == "ours" else "theirs",
-                                  str(args.threads), *map(str, args.sizes)], capture_output=True, text=True)
-            if run.returncode != 0:
-                sys.exit(f"{kind} failed:\n{run.stderr}")
-            results[kind] = json.loads(run.stdout)
         subprocess.run([str(theirs), "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:",
                         "--python-version", "3.11", "--platform", "manylinux2014_x86_64", "-d", str(dl / "same"),
                         f"numpy=={SAME_VERSION_NUMPY}"], check=True)
-        wheel_ours, wheel_theirs = files[-1], next(dl.glob("*.whl"))
+        wheel_theirs = next(dl.glob("*.whl"))
         so_ours, so_theirs = shared_objects(wheel_ours), shared_objects(wheel_theirs)
         so_same = {n: v for n, v in shared_objects(next((dl / "same").glob("*.whl"))).items()
                    if "openblas" in n or "gfortran" in n or "quadmath" in n}
@@ -131,13 +167,11 @@ def main() -> None:
     print(f"threads: {args.threads}")
     for kind in results:
         print(f"{kind:>18}: {results[kind]['config']}")
-    print(f"{'':>6} {'n':>6} {'ours GF/s':>10} {'scipy GF/s':>11} {'ratio':>7}")
-    worst = 9.9
-    for op in ("dgemm", "dgesv"):
-        for n in args.sizes:
-            a, b = results["ours"][op][str(n)], results["scipy-openblas32"][op][str(n)]
-            worst = min(worst, a / b)
-            print(f"{op:>6} {n:>6} {a:>10.1f} {b:>11.1f} {a / b:>7.3f}")
+    worst = table(results, "ours", "scipy-openblas32", args.sizes)
+    if "ours ILP64" in results:
+        print("same OpenBLAS version (0.3.21, ILP64), ours against the build numpy "
+              f"{SAME_VERSION_NUMPY} vendors: what the gap above owes to the version")
+        table(results, "ours ILP64", f"numpy {SAME_VERSION_NUMPY}", args.sizes)
     print(f"wheel bytes  : ours {w_ours:,}  scipy-openblas32 {w_theirs:,}  ratio {w_ours / w_theirs:.3f}")
     print(f"shared objects, ours            : {describe(so_ours)}")
     print(f"shared objects, scipy-openblas32: {describe(so_theirs)}  ({theirs_name})")
