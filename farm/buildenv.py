@@ -15,7 +15,8 @@ from farm.errors import FarmError
 from farm.recipe.model import Recipe
 from farm.tools import BUILD_TOOLS
 
-__all__ = ["COMPILE_FLAGS", "tree_flags", "BuildFailed", "BuildTree", "MissingTool", "build_environment", "check_tools", "install_wheel", "run_script"]
+__all__ = ["COMPILE_FLAGS", "BuildFailed", "BuildTree", "MissingTool", "build_environment", "check_tools",
+           "install_wheel", "run_script", "tree_flags"]
 
 #: variables passed through from the caller's environment; everything else is dropped
 _PASS = ("LANG", "LC_ALL", "TERM", "SOURCE_DATE_EPOCH")
@@ -110,12 +111,12 @@ COMPILE_FLAGS = "-O2 -fPIC -ffile-prefix-map={root}=."
 
 
 def tree_flags(root: Path) -> list[str]:
-    """The flags farm hands every build that name its build tree ``root``.
+    """The flags of :data:`COMPILE_FLAGS` that name the build tree ``root``.
 
     Build systems that record their flags (autoconf's precious variables in curl-config,
     OpenSSL's version string) would ship them: packing removes them from text files.
     """
-    return [f"-ffile-prefix-map={root}=."]
+    return [flag.format(root=root) for flag in COMPILE_FLAGS.split() if "{root}" in flag]
 
 
 def build_environment(recipe: Recipe, tree: BuildTree, *, namespace: str, dep_roots: Sequence[Path],

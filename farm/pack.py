@@ -171,7 +171,8 @@ class _Packer:
     def relocate_text(self) -> None:
         prefix = str(self.prefix)
         prefix_bytes = prefix.encode()
-        # (the build tree is the prefix's parent, see buildenv.BuildTree)
+        # the build tree is the prefix's parent (buildenv.BuildTree)
+        recorded_flags = [re.compile(rf"[ \t]*{re.escape(flag)}") for flag in tree_flags(self.prefix.parent)]
         for path in sorted(self.pkg.rglob("*")):
             if not path.is_file() or path.is_symlink() or read_elf(path) is not None:
                 continue
@@ -183,8 +184,8 @@ class _Packer:
             rel = path.relative_to(self.pkg)
             for old, new in self.renamed.items():
                 text = re.sub(rf"(?<![\w.-]){re.escape(old)}(?![\w.-])", new, text)
-            for flag in tree_flags(self.prefix.parent):
-                text = re.sub(rf"[ \t]*{re.escape(flag)}", "", text)
+            for flag in recorded_flags:
+                text = flag.sub("", text)
             if prefix_bytes in data:
                 if path.suffix == ".pc":
                     text = text.replace(prefix, "${pcfiledir}/" + os.path.relpath(self.pkg, path.parent))
