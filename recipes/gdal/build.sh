@@ -4,9 +4,6 @@ set -euo pipefail
 for f in data/cubewerx_extra.wkt data/ecw_cs.wkt; do
   [ -f "$f" ] || sed -i "\|^    $f\$|d" gdal.cmake
 done
-# libtiff, libcurl and libproj need libjpeg/libssl/... from wheels that are not all direct
-# dependencies: executables may link against libraries whose needs are met at run time.
-export LDFLAGS="$LDFLAGS -Wl,--allow-shlib-undefined"
 # Only declared libraries: GDAL_USE_EXTERNAL_LIBS=OFF ignores whatever else the machine
 # has, and each wanted one is named. Drivers: the core ones (GTiff/COG, VRT, MEM, GeoJSON,
 # Shapefile, KML, MapInfo) plus the common optional ones below; everything else is off.

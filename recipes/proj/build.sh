@@ -5,9 +5,6 @@ set -euo pipefail
 sed -i '/add_definitions(-DPROJ_DATA=/d' src/lib_proj.cmake
 # proj.db is generated from SQL by the sqlite wheel's own shell
 sqlite3="$("$PKG_CONFIG" --variable=prefix sqlite3)/bin/sqlite3"
-# libtiff and libcurl need libjpeg and libssl from wheels that are not host dependencies of
-# PROJ: executables may link against libraries whose own needs are met at run time only.
-export LDFLAGS="$LDFLAGS -Wl,--allow-shlib-undefined"
 cmake -S . -B _build -G Ninja \
   -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_INSTALL_PREFIX="$PREFIX" \
