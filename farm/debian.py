@@ -28,9 +28,21 @@ class DebianError(FarmError, RuntimeError):
     """apt-get could not provide a Debian source package."""
 
 
-def derive_source_entries(apt_dir: Path = APT_DIR) -> str:
-    """``deb-src`` entries (deb822) mirroring every Debian ``deb`` entry the machine has."""
-    stanzas: list[str] = []
+@dataclass(frozen=True)
+class _Entry:
+    uri: str
+    suites: tuple[str, ...]
+    components: str
+    signed_by: str | None
+
+    def stanza(self, suites: tuple[str, ...]) -> str:
+        text = f"Types: deb-src\nURIs: {self.uri}\nSuites: {' '.join(suites)}\nComponents: {self.components}\n"
+        return text + (f"Signed-By: {self.signed_by}\n" if self.signed_by else "")
+
+
+def _deb_entries(apt_dir: Path) -> list[_Entry]:
+    """Every enabled ``deb`` entry of the machine, from both one-line and deb822 files."""
+    entries: list[_Entry] = []
     one_line = re.compile(r"^\s*deb\s+(?:\[(?P<opts>[^\]]*)\]\s+)?(?P<uri>\S+)\s+(?P<suite>\S+)\s+(?P<comps>.+)$")
     files = [apt_dir / "sources.list", *sorted((apt_dir / "sources.list.d").glob("*.list"))]
     for f in files:
@@ -40,10 +52,8 @@ def derive_source_entries(apt_dir: Path = APT_DIR) -> str:
             m = one_line.match(line.split("#", 1)[0])
             if m:
                 signed = re.search(r"signed-by=(\S+)", m.group("opts") or "")
-                stanza = f"Types: deb-src\nURIs: {m.group('uri')}\nSuites: {m.group('suite')}\nComponents: {m.group('comps').strip()}\n"
-                if signed:
-                    stanza += f"Signed-By: {signed.group(1)}\n"
-                stanzas.append(stanza)
+                entries.append(_Entry(m.group("uri"), (m.group("suite"),), m.group("comps").strip(),
+                                      signed.group(1) if signed else None))
     for f in sorted((apt_dir / "sources.list.d").glob("*.sources")):
         for block in re.split(r"\n\s*\n", f.read_text(encoding="utf-8", errors="replace")):
             fields = {}
@@ -53,10 +63,22 @@ def derive_source_entries(apt_dir: Path = APT_DIR) -> str:
                     fields[key.strip().lower()] = value.strip()
             if "deb" not in fields.get("types", "").split() or fields.get("enabled", "yes") == "no":
                 continue
-            stanza = "".join(
-                f"{k}: {fields[k.lower()]}\n" for k in ("URIs", "Suites", "Components", "Signed-By") if k.lower() in fields
-            )
-            stanzas.append("Types: deb-src\n" + stanza)
+            entries.extend(_Entry(uri, tuple(fields.get("suites", "").split()), fields.get("components", ""),
+                                  fields.get("signed-by")) for uri in fields.get("uris", "").split())
+    return entries
+
+
+def derive_source_entries(apt_dir: Path = APT_DIR, suite: str | None = None) -> str:
+    """``deb-src`` entries (deb822) mirroring every Debian ``deb`` entry the machine has.
+
+    With ``suite`` (a release such as ``forky``), only that release, on the mirrors of the
+    machine's own release entries (``bookworm``, not ``bookworm-security`` or
+    ``bookworm-updates``): the same URI, components and key.
+    """
+    entries = _deb_entries(apt_dir)
+    if suite is None:
+        return "\n".join(e.stanza(e.suites) for e in entries)
+    stanzas = dict.fromkeys(e.stanza((suite,)) for e in entries if any("-" not in s and "/" not in s for s in e.suites))
     return "\n".join(stanzas)
 
 
@@ -66,6 +88,8 @@ class AptSources:
 
     root: Path
     apt_dir: Path = APT_DIR
+    #: a Debian release other than the machine's own (see :func:`derive_source_entries`)
+    suite: str | None = None
 
     def _options(self) -> list[str]:
         r = self.root
@@ -84,9 +108,10 @@ class AptSources:
         """Write the deb-src entries and run ``apt-get update`` (at most daily)."""
         if shutil.which("apt-get") is None:
             raise DebianError("apt-get not found: Debian sources need a Debian-based machine; use the url origin")
-        entries = derive_source_entries(self.apt_dir)
+        entries = derive_source_entries(self.apt_dir, self.suite)
         if not entries:
-            raise DebianError(f"no Debian 'deb' entries in {self.apt_dir}; cannot derive deb-src entries")
+            wanted = f"release entries (such as bookworm) to derive {self.suite!r} from" if self.suite else "entries"
+            raise DebianError(f"no Debian 'deb' {wanted} in {self.apt_dir}; cannot derive deb-src entries")
         parts = self.root / "sources.list.d"
         for d in (parts, self.root / "state" / "lists" / "partial", self.root / "cache" / "archives" / "partial"):
             d.mkdir(parents=True, exist_ok=True)
@@ -114,7 +139,9 @@ class AptSources:
                 cwd=tmp, capture_output=True, text=True,
             )
             got = Path(tmp) / file
-            if result.returncode != 0 or not got.is_file():
+            # apt may fail on another file of the package (a mirror without the .dsc); the file
+            # asked for, if it came, is checked against the recipe's sha256 by the caller
+            if not got.is_file():
                 listing = ", ".join(sorted(p.name for p in Path(tmp).iterdir())) or "nothing"
                 err = (result.stderr.strip().splitlines() or ["no error output"])[-1]
                 raise DebianError(

@@ -91,8 +91,9 @@ class SourceCache:
                 self._download(origin.url, part, progress)
             else:
                 assert origin.debian_package and origin.debian_file
-                AptSources(self.root / "apt").download(origin.debian_package, origin.debian_file, part,
-                                                       origin.debian_version)
+                suite = origin.debian_suite
+                apt = AptSources(self.root / (f"apt-{suite}" if suite else "apt"), suite=suite)
+                apt.download(origin.debian_package, origin.debian_file, part, origin.debian_version)
             got = sha256_file(part)
             if got != origin.sha256:
                 raise FetchError(

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from farm.debian import AptSources
 from farm.fetch import FetchError, SourceCache
 from farm.recipe.model import Artifact, Origin
 
@@ -45,3 +46,21 @@ def test_all_origins_fail(tmp_path: Path) -> None:
     artifact = Artifact((Origin("1" * 64, url=(tmp_path / "gone.tar.gz").as_uri()),))
     with pytest.raises(FetchError, match="could not fetch gone.tar.gz"):
         SourceCache(tmp_path / "cache").fetch(artifact)
+
+
+def test_debian_origin_of_another_suite_gets_its_own_apt_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # one apt state per suite: a machine-suite package must never resolve to the other suite's version
+    seen: list[tuple[Path, str | None, str]] = []
+
+    def download(self: AptSources, package: str, file: str, dest: Path, version: str | None = None) -> Path:
+        seen.append((self.root, self.suite, package))
+        dest.write_bytes(package.encode())
+        return dest
+
+    monkeypatch.setattr(AptSources, "download", download)
+    cache = SourceCache(tmp_path / "cache")
+    for package, suite in (("openblas", "forky"), ("tiff", None)):
+        sha = hashlib.sha256(package.encode()).hexdigest()
+        origin = Origin(sha, debian_package=package, debian_file=f"{package}.orig.tar.xz", debian_suite=suite)
+        assert cache.fetch(Artifact((origin,))).path.read_bytes() == package.encode()
+    assert seen == [(tmp_path / "cache" / "apt-forky", "forky", "openblas"), (tmp_path / "cache" / "apt", None, "tiff")]

@@ -59,6 +59,7 @@ class Origin:
     debian_package: str | None = None
     debian_file: str | None = None
     debian_version: str | None = None
+    debian_suite: str | None = None
 
     @property
     def kind(self) -> str:
@@ -68,7 +69,8 @@ class Origin:
         if self.url:
             return self.url
         version = f"={self.debian_version}" if self.debian_version else ""
-        return f"debian:{self.debian_package}{version}/{self.debian_file}"
+        suite = f"@{self.debian_suite}" if self.debian_suite else ""
+        return f"debian:{self.debian_package}{version}{suite}/{self.debian_file}"
 
     @property
     def file_name(self) -> str:

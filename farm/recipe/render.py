@@ -188,6 +188,7 @@ def _origin(d: Mapping[str, Any]) -> Origin:
         debian_package=deb.get("package"),
         debian_file=deb.get("file"),
         debian_version=str(deb["version"]) if deb.get("version") is not None else None,
+        debian_suite=deb.get("suite"),
     )
 
 

@@ -301,6 +301,8 @@ _DEBIAN = Obj(
         "package": Str("Debian source package name, e.g. tiff"),
         "file": Str("the file of that source package to use, e.g. tiff_4.5.0.orig.tar.bz2"),
         "version": Str("Debian version to ask apt for (optional: the sha256 decides)"),
+        "suite": Str("a Debian release to fetch from instead of the machine's own, e.g. forky: its "
+                     "entries are derived from the machine's release entries (mirror, components, key)"),
     },
     required=frozenset({"package", "file"}),
     doc="a Debian source package fetched with apt-get source through this machine's apt configuration",
