@@ -139,6 +139,9 @@ def build_environment(recipe: Recipe, tree: BuildTree, *, namespace: str, dep_ro
         "LANG": env.get("LANG", "C.UTF-8"),
         "PREFIX": str(tree.prefix),
         "SRC_DIR": str(tree.src),
+        # the recipe's own folder, for files the script compiles or copies (as conda-build has it);
+        # they are inputs of the build key like everything in that folder
+        "RECIPE_DIR": str(recipe.folder),
         "CPU_COUNT": str(cpu_count),
         "PKG_NAME": recipe.name,
         "PKG_VERSION": recipe.version,

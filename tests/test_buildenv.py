@@ -26,6 +26,7 @@ def test_environment_is_scrubbed_and_points_at_host_wheels(tmp_path: Path) -> No
     assert "GITHUB_TOKEN" not in env and "AWS_SECRET_ACCESS_KEY" not in env
     assert not any("secret" in v for v in env.values())
     assert env["HOME"] == str(tree.home) and env["PREFIX"] == str(tree.prefix) and env["CPU_COUNT"] == "2"
+    assert env["RECIPE_DIR"] == "/r/demo"
     assert env["PKG_CONFIG_PATH"] == str(dep / "lib" / "pkgconfig") == env["PKG_CONFIG_LIBDIR"]
     assert env["CMAKE_PREFIX_PATH"] == str(dep) and f"-I{dep / 'include'}" in env["CPPFLAGS"]
     assert f"-L{dep / 'lib'}" in env["LDFLAGS"] and env["EXTRA"] == "1"
