@@ -22,8 +22,10 @@ args=(
   -DCMAKE_Fortran_FLAGS_RELEASE="-O2"
 )
 # The GCC runtime goes inside the library where the toolchain's libgfortran.a allows it
-# (manylinux's gcc-toolset does); Debian's is not position-independent, so there the
-# library links libgfortran.so.5 and the repair step places that runtime in the wheel.
+# (manylinux's gcc-toolset does). Debian's is built for executables only (local-exec TLS),
+# so there gfortran_entry_points.c supplies what LAPACK calls of it, linked ahead of
+# libgfortran with --as-needed: libgfortran.so.5 is linked (and grafted by repair) only if
+# the library needs more than that.
 cat > _probe.f90 <<'F'
 subroutine probe(n)
   integer :: n
@@ -33,41 +35,50 @@ F
 runtime=()
 if gfortran -shared -fPIC -static-libgfortran -static-libgcc -o _probe.so _probe.f90 2>/dev/null; then
   runtime=(-static-libgfortran -static-libgcc -Wl,--exclude-libs,ALL)
-  args+=(-DCMAKE_SHARED_LINKER_FLAGS="${runtime[*]}")
   echo "GCC runtime: linked statically"
 else
-  echo "GCC runtime: libgfortran.a is not PIC here; linking libgfortran.so.5 (grafted by repair)"
+  cp "$RECIPE_DIR/gfortran_entry_points.c" .
+  # shellcheck disable=SC2086  # CFLAGS is a list of flags
+  $CC $CFLAGS -c gfortran_entry_points.c -o "$PWD/_gfortran_entry_points.o"
+  runtime=("$PWD/_gfortran_entry_points.o" -Wl,--as-needed)
+  echo "GCC runtime: libgfortran.a is not PIC here; its entry points come from gfortran_entry_points.c"
 fi
+args+=(-DCMAKE_SHARED_LINKER_FLAGS="${runtime[*]}")
 rm -f _probe.f90 _probe.so
+# x86_64 release kernels: the five CPU types numpy's and scipy's wheels ship, the five
+# performance clusters numpy's benchmarks found among OpenBLAS's fourteen. OpenBLAS gives every
+# other CPU the nearest of them (Zen -> Haswell, Cooper Lake and Sapphire Rapids -> SkylakeX,
+# the Bulldozer family -> Sandy Bridge); PRESCOTT, the baseline, is always built.
 case "$(uname -m)" in
-  x86_64) baseline=PRESCOTT single=HASWELL ;;
-  aarch64|arm64) baseline=ARMV8 single=NEOVERSEN1 ;;
-  *) baseline=GENERIC single=GENERIC ;;
+  x86_64) baseline=PRESCOTT single=HASWELL kernels="NEHALEM;SANDYBRIDGE;HASWELL;SKYLAKEX" ;;
+  aarch64|arm64) baseline=ARMV8 single=NEOVERSEN1 kernels="" ;;
+  *) baseline=GENERIC single=GENERIC kernels="" ;;
 esac
 case "$OPENBLAS_KERNELS" in
-  dynamic) args+=(-DDYNAMIC_ARCH=ON -DTARGET="$baseline") ;;
+  dynamic) args+=(-DDYNAMIC_ARCH=ON -DTARGET="$baseline" ${kernels:+-DDYNAMIC_LIST="$kernels"}) ;;
   haswell) args+=(-DTARGET="$single") ;;
   generic) args+=(-DTARGET=GENERIC) ;;
   *) echo "unknown kernels option: $OPENBLAS_KERNELS" >&2; exit 2 ;;
 esac
 if [[ "$OPENBLAS_INTERFACE" == ilp64 ]]; then
-  # 0.3.21's CMake hands these to its symbol-renaming script, which only understands 1/0:
+  # CMake hands these to the symbol-renaming script, which only understands 1/0:
   # left at ON, no BLAS/LAPACK symbol would get the 64_ suffix.
-  args+=(-DINTERFACE64=1 -DSYMBOLSUFFIX=64_
+  # USE_PERL: 0.3.34's shell-script renaming step names the library without its lib prefix
+  # (lib/openblas_64.so) and fails; the perl one names it right.
+  args+=(-DINTERFACE64=1 -DSYMBOLSUFFIX=64_ -DUSE_PERL=ON
          -DBUILD_SINGLE=1 -DBUILD_DOUBLE=1 -DBUILD_COMPLEX=1 -DBUILD_COMPLEX16=1 -DBUILD_BFLOAT16=0)
 fi
 
-# OpenBLAS 0.3.21's symbol-renaming script (run for the suffixed ILP64 build) lacks a comma
-# after LAPACKE_zungtsqr_row_work, which perl reads as a method call on the next name.
-sed -i 's/^\(    LAPACKE_zungtsqr_row_work\)$/\1,/' exports/gensymbol.pl
-
 cmake -S . -B _build -G Ninja "${args[@]}"
 cmake --build _build -j "$CPU_COUNT"
+if readelf -d _build/lib/libopenblas*.so.0 | grep -q 'NEEDED.*libgfortran'; then
+  echo "GCC runtime: the library needs more of libgfortran than its entry points; linked libgfortran.so.5"
+fi
 # OpenBLAS's own tests: the BLAS level 1-3 testers, the CBLAS testers and utest
 (cd _build && ctest --output-on-failure -j "$CPU_COUNT")
 if [[ "$OPENBLAS_INTERFACE" == ilp64 ]]; then
-  # 0.3.21's CMake renames the symbols with objcopy on the finished shared library, which
-  # leaves its dynamic symbol table as it was. As OpenBLAS's Makefile build does, rename them
+  # OpenBLAS's CMake (as of 0.3.34) renames the symbols with objcopy on the finished shared
+  # library, which leaves its dynamic symbol table as it was. As OpenBLAS's Makefile build does, rename them
   # in the objects and link the library again from those (after the tests above, which call
   # the unsuffixed names).
   real=$(readlink -f _build/lib/libopenblas_64.so.0)
@@ -81,8 +92,13 @@ if [[ "$OPENBLAS_INTERFACE" == ilp64 ]]; then
 fi
 cmake --install _build
 if [[ "$OPENBLAS_INTERFACE" == ilp64 ]]; then
-  # 0.3.21's install suffixes cblas.h's names, and one preprocessor directive with them
-  sed -i 's/^#ifdef64_ /#ifdef /' "$PREFIX/include/openblas64/cblas.h"
+  # 0.3.34's CMake writes the suffixed lapacke.h and lapack.h with regular expressions that run
+  # across lines, through CMake lists that drop every ';': neither compiles. Suffix LAPACKE's
+  # functions line by line instead (as the library exports them); lapack.h stays as LAPACK ships it.
+  inc="$PREFIX/include/openblas64"
+  sed -E -e 's/\<(LAPACKE_[a-z][a-z0-9_]*)\>/\164_/g' -e 's/\<LAPACKE_(malloc|free)64_\>/LAPACKE_\1/g' \
+    lapack-netlib/LAPACKE/include/lapacke.h > "$inc/lapacke.h"
+  cp lapack-netlib/LAPACKE/include/lapack.h "$inc/lapack.h"
 fi
 
 # meson's and other tools' generic names, for the LP64 build only
