@@ -1,16 +1,12 @@
 """DGEMM and DGESV throughput and sizes: wheelfarm-openblas against scipy-openblas32.
 
-Installs each into its own fresh virtual environment (ours from the farm's index,
-scipy-openblas32 from the configured package index), runs the same ctypes driver in
-each with the same number of threads, and prints GFLOP/s, sizes and the ratios.
+Installs each into its own fresh virtual environment (ours from the farm's index, the
+anchors from the configured package index), runs the same ctypes driver in each with the
+same number of threads, and prints GFLOP/s, sizes and the ratios.
 
-Sizes are the wheels' bytes and each wheel's shared objects (the OpenBLAS library and the
-GCC Fortran runtime, linked in or grafted). scipy-openblas32 is a much newer OpenBLAS than
-the one this machine can build, so the same sizes are also printed for the OpenBLAS of the
-same version built by the same project (MacPython/openblas-libs, make DYNAMIC_ARCH=1) as
-numpy 1.24.4's wheel vendors it: what separates our build from theirs at equal source.
-That build is ILP64, so its DGEMM/DGESV throughput is compared with our ILP64 wheel
-(wheelfarm-openblas64) too, when the index holds one.
+Sizes are the wheels' bytes and each wheel's shared objects (the OpenBLAS library and any
+GCC Fortran runtime grafted beside it). When the index also holds our ILP64 wheel
+(wheelfarm-openblas64), it is measured the same way against scipy-openblas64.
 
     python benchmarks/blas.py [--index index] [--threads 2] [--sizes 1000 2000 4000]
 """
@@ -30,23 +26,18 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 
 #: runs inside each venv: argv = kind threads sizes...
-#: kinds: ours / scipy (LP64); ours64 / numpy124 (ILP64, 64_-suffixed symbols, 64-bit integers)
+#: kinds: ours / scipy32 (LP64); ours64 / scipy64 (ILP64, 64_-suffixed symbols, 64-bit integers)
 DRIVER = r'''
-import ctypes, glob, json, os, sys, time
+import ctypes, importlib, json, sys, time
 import numpy as np
 kind, threads, sizes = sys.argv[1], int(sys.argv[2]), [int(s) for s in sys.argv[3:]]
 p, sfx, I, ipiv_t = "", "", ctypes.c_int32, np.int32
-if kind == "ours":
-    import wheelfarm.openblas as m
-    lib = m.load_library()[0]
-elif kind == "ours64":
-    import wheelfarm.openblas64 as m
-    lib = m.load_library()[0]; sfx, I, ipiv_t = "64_", ctypes.c_int64, np.int64
-elif kind == "numpy124":
-    libs = os.path.join(os.path.dirname(np.__file__), os.pardir, "numpy.libs")
-    lib = ctypes.CDLL(glob.glob(os.path.join(libs, "libopenblas64_*.so"))[0]); sfx, I, ipiv_t = "64_", ctypes.c_int64, np.int64
+if kind.endswith("64"):
+    sfx, I, ipiv_t = "64_", ctypes.c_int64, np.int64
+if kind.startswith("ours"):
+    lib = importlib.import_module("wheelfarm.openblas" + ("64" if sfx else "")).load_library()[0]
 else:
-    import scipy_openblas32 as m
+    m = importlib.import_module("scipy_openblas" + ("64" if sfx else "32"))
     lib = ctypes.CDLL(m.get_lib_dir() + "/lib" + m.get_library() + ".so"); p = "scipy_"
 sym = lambda name: getattr(lib, p + name + sfx)
 sym("openblas_set_num_threads")(threads)
@@ -92,10 +83,6 @@ def venv(where: Path, *install: str) -> Path:
     return py
 
 
-#: numpy's last release line that vendored OpenBLAS 0.3.21, the version Debian bookworm ships
-SAME_VERSION_NUMPY = "1.24.4"
-
-
 def shared_objects(wheel: Path) -> dict[str, tuple[int, int]]:
     """Each shared object in ``wheel``: basename -> (bytes, compressed bytes); dev-link ld scripts left out."""
     with zipfile.ZipFile(wheel) as zf:
@@ -129,12 +116,14 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 2000, 4000])
     args = ap.parse_args()
     def release(dist: str) -> Path | None:
-        # the release wheel itself: a development build (0.3.21+kernelshaswell) would win a version match
+        # the release wheel itself: a development build (0.3.34+kernelshaswell) would win a version match
         files = [f for f in sorted((args.index / "files").glob(f"{dist}-*.whl")) if "+" not in f.name]
         return files[-1] if files else None
 
-    wheel_ours, wheel_ours64 = release("wheelfarm_openblas"), release("wheelfarm_openblas64")
-    if wheel_ours is None:
+    #: (our label, our wheel, driver kind; the anchor's distribution, driver kind)
+    pairs = [("ours", release("wheelfarm_openblas"), "ours", "scipy-openblas32", "scipy32"),
+             ("ours ILP64", release("wheelfarm_openblas64"), "ours64", "scipy-openblas64", "scipy64")]
+    if pairs[0][1] is None:
         sys.exit(f"no release wheelfarm-openblas in {args.index}; run: farm build openblas")
 
     def measure(kind: str, py: Path) -> dict[str, Any]:
@@ -144,42 +133,39 @@ def main() -> None:
             sys.exit(f"{kind} failed:\n{run.stderr}")
         return dict(json.loads(run.stdout))
 
+    results: dict[str, dict[str, Any]] = {}
+    wheels: dict[str, Path] = {}
     with tempfile.TemporaryDirectory(prefix="farm-blas-") as tmp:
         t = Path(tmp)
-        results = {"ours": measure("ours", venv(t / "ours", "numpy", str(wheel_ours))),
-                   "scipy-openblas32": measure("theirs", venv(t / "theirs", "numpy", "scipy-openblas32"))}
-        if wheel_ours64 is not None and sys.version_info < (3, 12):  # numpy 1.24.4 has no wheel for 3.12+
-            results["ours ILP64"] = measure("ours64", venv(t / "ours64", "numpy", str(wheel_ours64)))
-            results[f"numpy {SAME_VERSION_NUMPY}"] = measure(
-                "numpy124", venv(t / "numpy124", "--only-binary=:all:", f"numpy=={SAME_VERSION_NUMPY}"))
-        dl = t / "dl"
-        theirs = t / "theirs" / "bin" / "python"
-        subprocess.run([str(theirs), "-m", "pip", "download", "-q", "--no-deps", "-d", str(dl), "scipy-openblas32"],
-                       check=True)
-        subprocess.run([str(theirs), "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:",
-                        "--python-version", "3.11", "--platform", "manylinux2014_x86_64", "-d", str(dl / "same"),
-                        f"numpy=={SAME_VERSION_NUMPY}"], check=True)
-        wheel_theirs = next(dl.glob("*.whl"))
-        so_ours, so_theirs = shared_objects(wheel_ours), shared_objects(wheel_theirs)
-        so_same = {n: v for n, v in shared_objects(next((dl / "same").glob("*.whl"))).items()
-                   if "openblas" in n or "gfortran" in n or "quadmath" in n}
-        w_ours, w_theirs, theirs_name = wheel_ours.stat().st_size, wheel_theirs.stat().st_size, wheel_theirs.name
+        for label, wheel, kind, anchor, anchor_kind in pairs:
+            if wheel is None:
+                continue
+            results[label] = measure(kind, venv(t / kind, "numpy", str(wheel)))
+            py = venv(t / anchor_kind, "numpy", anchor)
+            results[anchor] = measure(anchor_kind, py)
+            subprocess.run([str(py), "-m", "pip", "download", "-q", "--no-deps", "-d", str(t / "dl" / anchor), anchor],
+                           check=True)
+            wheels[label], wheels[anchor] = wheel, next((t / "dl" / anchor).glob("*.whl"))
+        # sizes are read while the downloaded wheels still exist
+        sizes = {k: (w.name, w.stat().st_size, shared_objects(w)) for k, w in wheels.items()}
     print(f"threads: {args.threads}")
     for kind in results:
         print(f"{kind:>18}: {results[kind]['config']}")
-    worst = table(results, "ours", "scipy-openblas32", args.sizes)
-    if "ours ILP64" in results:
-        print("same OpenBLAS version (0.3.21, ILP64), ours against the build numpy "
-              f"{SAME_VERSION_NUMPY} vendors: what the gap above owes to the version")
-        table(results, "ours ILP64", f"numpy {SAME_VERSION_NUMPY}", args.sizes)
-    print(f"wheel bytes  : ours {w_ours:,}  scipy-openblas32 {w_theirs:,}  ratio {w_ours / w_theirs:.3f}")
-    print(f"shared objects, ours            : {describe(so_ours)}")
-    print(f"shared objects, scipy-openblas32: {describe(so_theirs)}  ({theirs_name})")
-    print(f"shared objects, same version    : {describe(so_same)}  (OpenBLAS 0.3.21 in numpy {SAME_VERSION_NUMPY})")
-    total = {k: sum(s for s, _ in v.values()) for k, v in (("ours", so_ours), ("theirs", so_theirs), ("same", so_same))}
-    print(f"library bytes ratio: ours/scipy-openblas32 {total['ours'] / total['theirs']:.3f}, "
-          f"ours/same-version build {total['ours'] / total['same']:.3f}")
-    print(f"lowest throughput ratio: {worst:.3f} (target >= 0.95); wheel size ratio target <= 1.0")
+    worst = 9.9
+    for label, wheel, _, anchor, _ in pairs:
+        if label not in results:
+            continue
+        print()
+        low = table(results, label, anchor, args.sizes)
+        worst = low if label == "ours" else worst
+        (name, w, so), (a_name, a_w, a_so) = sizes[label], sizes[anchor]
+        print(f"wheel bytes  : {label} {w:,}  {anchor} {a_w:,}  ratio {w / a_w:.3f}  ({name} / {a_name})")
+        print(f"shared objects, {label:<10}: {describe(so)}")
+        print(f"shared objects, {anchor:<10}: {describe(a_so)}")
+        total, a_total = sum(s for s, _ in so.values()), sum(s for s, _ in a_so.values())
+        print(f"library bytes ratio: {total / a_total:.3f}")
+    print(f"\nlowest throughput ratio against scipy-openblas32: {worst:.3f} (target >= 0.95); "
+          "wheel size ratio target <= 1.0")
 
 
 if __name__ == "__main__":

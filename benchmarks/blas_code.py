@@ -6,7 +6,7 @@ Sums ``nm -D -S`` sizes of the exported functions: the Fortran-style BLAS/LAPACK
 (``dgemm_``), LAPACKE, CBLAS, and per-CPU kernels (``dgemm_kernel_HASWELL``; exported by
 OpenBLAS's CMake build, hidden by its Makefile build). What the exports do not account for
 (hidden kernels, drivers, a linked-in GCC runtime) is printed as the rest of .text. Used in
-docs/openblas.md to compare our 0.3.21 with scipy-openblas32's 0.3.34 at equal footing.
+docs/openblas.md to say where our library's bytes go next to scipy-openblas32's.
 """
 
 from __future__ import annotations
