@@ -10,6 +10,7 @@ GCC Fortran runtime grafted beside it). When the index also holds our ILP64 whee
 (wheelfarm-openblas64), it is measured the same way against scipy-openblas64.
 
     python benchmarks/blas.py [--index index] [--threads 2] [--sizes 1000 2000 4000] [--rounds 3]
+                              [--column-major]
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DRIVER = r'''
 import ctypes, importlib, json, sys, time
 import numpy as np
-kind, threads, sizes = sys.argv[1], int(sys.argv[2]), [int(s) for s in sys.argv[3:]]
+kind, threads, layout, sizes = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), [int(s) for s in sys.argv[4:]]
 p, sfx, I, ipiv_t = "", "", ctypes.c_int32, np.int32
 if kind.endswith("64"):
     sfx, I, ipiv_t = "64_", ctypes.c_int64, np.int64
@@ -67,10 +68,11 @@ for n in sizes:
     for _ in range(reps + 2):
         m_ = a + n * np.eye(n); rhs = rng.random((n, 1)); x = rhs.copy(); ipiv = np.zeros(n, dtype=ipiv_t)
         t = time.perf_counter()
-        info = dgesv(101, I(n), I(1), m_.ctypes.data_as(P), I(n), ipiv.ctypes.data_as(ctypes.POINTER(I)),
-                     x.ctypes.data_as(P), I(1))
+        info = dgesv(layout, I(n), I(1), m_.ctypes.data_as(P), I(n), ipiv.ctypes.data_as(ctypes.POINTER(I)),
+                     x.ctypes.data_as(P), I(1 if layout == 101 else n))
         best = min(best, time.perf_counter() - t)
-        residual = ((a + n * np.eye(n)) * x[:, 0]).sum(axis=1) - rhs[:, 0]
+        solved = a + n * np.eye(n)  # column-major, LAPACKE reads the same memory as its transpose
+        residual = ((solved if layout == 101 else solved.T) * x[:, 0]).sum(axis=1) - rhs[:, 0]
         assert info == 0 and abs(residual).max() < 1e-9
     out["dgesv"][n] = (2 / 3 * n**3 + 2 * n**2) / best / 1e9
 print(json.dumps(out))
@@ -116,6 +118,8 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 2000, 4000])
     ap.add_argument("--rounds", type=int, default=3, help="measurements of each library, alternating")
+    ap.add_argument("--column-major", action="store_true",
+                    help="DGESV on column-major data: the factorisation alone, without LAPACKE's transposition")
     args = ap.parse_args()
     def release(dist: str) -> Path | None:
         # the release wheel itself: a development build (0.3.34+kernelshaswell) would win a version match
@@ -129,7 +133,8 @@ def main() -> None:
         sys.exit(f"no release wheelfarm-openblas in {args.index}; run: farm build openblas")
 
     def measure(kind: str, py: Path) -> dict[str, Any]:
-        run = subprocess.run([str(py), "-c", DRIVER, kind, str(args.threads), *map(str, args.sizes)],
+        layout = "102" if args.column_major else "101"
+        run = subprocess.run([str(py), "-c", DRIVER, kind, str(args.threads), layout, *map(str, args.sizes)],
                              capture_output=True, text=True)
         if run.returncode != 0:
             sys.exit(f"{kind} failed:\n{run.stderr}")
