@@ -154,16 +154,17 @@ def main() -> None:
         for label, wheel, kind, anchor, anchor_kind in pairs:
             if wheel is None:
                 continue
-            ours_py, py = venv(t / kind, "numpy", str(wheel)), venv(t / anchor_kind, "numpy", anchor)
+            # the anchor's wheel is downloaded once: the file installed is the file sized
+            subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:",
+                            "-d", str(t / "dl" / anchor), anchor], check=True)
+            wheels[label], wheels[anchor] = wheel, next((t / "dl" / anchor).glob("*.whl"))
+            ours_py, py = venv(t / kind, "numpy", str(wheel)), venv(t / anchor_kind, "numpy", str(wheels[anchor]))
             # alternate the two, round after round, and keep each one's best: the load of a shared
             # machine drifts over minutes, and one of them measured wholly after the other would
             # carry that drift into the ratio
             for _ in range(args.rounds):
                 for name, k, interpreter in ((label, kind, ours_py), (anchor, anchor_kind, py)):
                     results[name] = best(results.get(name), measure(k, interpreter))
-            subprocess.run([str(py), "-m", "pip", "download", "-q", "--no-deps", "-d", str(t / "dl" / anchor), anchor],
-                           check=True)
-            wheels[label], wheels[anchor] = wheel, next((t / "dl" / anchor).glob("*.whl"))
         # sizes are read while the downloaded wheels still exist
         sizes = {k: (w.name, w.stat().st_size, shared_objects(w)) for k, w in wheels.items()}
     print(f"threads: {args.threads}")
