@@ -61,12 +61,9 @@ case "$OPENBLAS_KERNELS" in
   *) echo "unknown kernels option: $OPENBLAS_KERNELS" >&2; exit 2 ;;
 esac
 if [[ "$OPENBLAS_INTERFACE" == ilp64 ]]; then
-  # CMake hands these to the symbol-renaming script, which only understands 1/0:
-  # left at ON, no BLAS/LAPACK symbol would get the 64_ suffix.
   # USE_PERL: 0.3.34's shell-script renaming step names the library without its lib prefix
   # (lib/openblas_64.so) and fails; the perl one names it right.
-  args+=(-DINTERFACE64=1 -DSYMBOLSUFFIX=64_ -DUSE_PERL=ON
-         -DBUILD_SINGLE=1 -DBUILD_DOUBLE=1 -DBUILD_COMPLEX=1 -DBUILD_COMPLEX16=1 -DBUILD_BFLOAT16=0)
+  args+=(-DINTERFACE64=1 -DSYMBOLSUFFIX=64_ -DUSE_PERL=ON)
 fi
 
 cmake -S . -B _build -G Ninja "${args[@]}"
