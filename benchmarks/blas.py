@@ -11,7 +11,7 @@ Sizes are the wheels' bytes and each wheel's shared objects (the OpenBLAS librar
 GCC Fortran runtime grafted beside it). When the index also holds our ILP64 wheel
 (wheelfarm-openblas64), it is measured the same way against scipy-openblas64.
 
-    python benchmarks/blas.py [--index index] [--threads 2] [--sizes 1000 2000 4000] [--rounds 3]
+    python benchmarks/blas.py [--index index] [--threads 2] [--sizes 1000 2000 4000] [--rounds 5]
                               [--column-major]
 """
 
@@ -141,12 +141,12 @@ def main() -> None:
     ap.add_argument("--index", type=Path, default=ROOT / "index")
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 2000, 4000])
-    ap.add_argument("--rounds", type=int, default=3, help="measurements of each library, alternating")
+    ap.add_argument("--rounds", type=int, default=5, help="measurements of each library, alternating")
     ap.add_argument("--column-major", action="store_true",
                     help="DGESV on column-major data: the factorisation alone, without LAPACKE's transposition")
     args = ap.parse_args()
     def release(dist: str) -> Path | None:
-        # the newest release wheel itself: a development build (0.3.34+kernelshaswell) would win a
+        # the newest release wheel itself: a development build (0.3.34.post1+kernelshaswell) would win a
         # version match, and file names do not sort by version (0.3.34 < 0.3.34.post1 < 0.3.100)
         files = [f for f in (args.index / "files").glob(f"{dist}-*.whl")
                  if not parse_wheel_filename(f.name)[1].local]
