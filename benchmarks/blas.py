@@ -27,7 +27,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from packaging.utils import parse_wheel_filename
+from farm.index import newest_release
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -145,16 +145,12 @@ def main() -> None:
     ap.add_argument("--column-major", action="store_true",
                     help="DGESV on column-major data: the factorisation alone, without LAPACKE's transposition")
     args = ap.parse_args()
-    def release(dist: str) -> Path | None:
-        # the newest release wheel itself: a development build (0.3.34.post1+kernelshaswell) would win a
-        # version match, and file names do not sort by version (0.3.34 < 0.3.34.post1 < 0.3.100)
-        files = [f for f in (args.index / "files").glob(f"{dist}-*.whl")
-                 if not parse_wheel_filename(f.name)[1].local]
-        return max(files, key=lambda f: parse_wheel_filename(f.name)[1]) if files else None
-
+    # the release wheels themselves: a development build (0.3.34.post1+kernelshaswell) would win a
+    # version match in pip
     #: (our label, our wheel, driver kind; the anchor's distribution, driver kind)
-    pairs = [("ours", release("wheelfarm_openblas"), "ours", "scipy-openblas32", "scipy32"),
-             ("ours ILP64", release("wheelfarm_openblas64"), "ours64", "scipy-openblas64", "scipy64")]
+    pairs = [("ours", newest_release(args.index, "wheelfarm-openblas"), "ours", "scipy-openblas32", "scipy32"),
+             ("ours ILP64", newest_release(args.index, "wheelfarm-openblas64"), "ours64", "scipy-openblas64",
+              "scipy64")]
     if pairs[0][1] is None:
         sys.exit(f"no release wheelfarm-openblas in {args.index}; run: farm build openblas")
 

@@ -14,14 +14,6 @@ for log in .farm/logs/openblas-interfacelp64.log .farm/logs/openblas64-interface
   grep -E "tests passed|tests failed|Test +#" "$log" | tail -12 || true
 done
 .venv/bin/python benchmarks/blas.py
-# the newest release wheel of each (file names do not sort by version; dev builds carry a +label)
-newest() {
-  .venv/bin/python - "$1" <<'PY'
-import sys
-from pathlib import Path
-from packaging.utils import parse_wheel_filename as parse
-files = [f for f in Path("index/files").glob(sys.argv[1] + "-*.whl") if not parse(f.name)[1].local]
-print(max(files, key=lambda f: parse(f.name)[1]))
-PY
-}
-.venv/bin/farm audit "$(newest wheelfarm_openblas)" "$(newest wheelfarm_openblas64)"
+# the newest release wheel of each (dev builds carry a +label; file names do not sort by version)
+newest() { .venv/bin/python -c 'import sys; from pathlib import Path; from farm.index import newest_release; print(newest_release(Path("index"), sys.argv[1]))' "$1"; }
+.venv/bin/farm audit "$(newest wheelfarm-openblas)" "$(newest wheelfarm-openblas64)"

@@ -30,7 +30,7 @@ from packaging.utils import InvalidWheelFilename
 from farm.errors import FarmError
 from farm.fetch import sha256_file
 
-__all__ = ["IndexError_", "publish", "published_versions", "rebuild_pages"]
+__all__ = ["IndexError_", "newest_release", "publish", "published_versions", "rebuild_pages"]
 
 
 class IndexError_(FarmError, ValueError):
@@ -162,3 +162,16 @@ def published_versions(index: Path, dist: str) -> list[str]:
     if not page.exists():
         return []
     return list(json.loads(page.read_text(encoding="utf-8"))["versions"])
+
+
+def newest_release(index: Path, dist: str) -> Path | None:
+    """The published wheel of ``dist`` with the highest release version, or None.
+
+    Development builds (a local label, ``0.3.34+kernelshaswell``) are not releases. Versions
+    are compared as versions: file names do not sort by them (0.3.34.post1, 0.3.100).
+    """
+    wanted = canonicalize_name(dist)
+    releases = [(version, wheel) for wheel in (index / "files").glob("*.whl")
+                for name, version, _, _ in [parse_wheel_filename(wheel.name)]
+                if name == wanted and not version.local]
+    return max(releases)[1] if releases else None

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from farm.index import IndexError_, publish, published_versions
+from farm.index import IndexError_, newest_release, publish, published_versions
 from farm.serve import JSON_TYPE, make_server
 
 
@@ -65,3 +65,16 @@ def test_serve_negotiates_json(tmp_path: Path) -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_newest_release_compares_versions_and_skips_development_builds(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    assert newest_release(index, "wheelfarm-openblas") is None
+    versions = ["0.3.34", "0.3.34.post1", "0.3.100", "0.3.200+kernelshaswell", "0.3.9"]
+    publish(index, [wheel(tmp_path / "wh", "wheelfarm-openblas", v) for v in versions])
+    publish(index, [wheel(tmp_path / "wh", "wheelfarm-openblas64", "0.3.300")])
+    newest = newest_release(index, "wheelfarm_openblas")
+    assert newest is not None and newest.name == "wheelfarm_openblas-0.3.100-py3-none-linux_x86_64.whl"
+    (index / "files" / newest.name).unlink()
+    newest = newest_release(index, "wheelfarm-openblas")
+    assert newest is not None and newest.name == "wheelfarm_openblas-0.3.34.post1-py3-none-linux_x86_64.whl"
