@@ -31,9 +31,13 @@ from farm.index import newest_release
 
 ROOT = Path(__file__).resolve().parent.parent
 
-#: runs inside each venv: argv = kind threads sizes...
+#: order of the unit lower triangle in the DTRSM measurement, a panel like those DGESV solves against
+TRSM_ROWS = 64
+
+#: runs inside each venv: argv = kind threads layout sizes... (layout: 101 row-major, 102 column-major)
 #: kinds: ours / scipy32 (LP64); ours64 / scipy64 (ILP64, 64_-suffixed symbols, 64-bit integers)
 DRIVER = r'''
+TRSM_M = %d
 import ctypes, importlib, json, sys, time
 import numpy as np
 kind, threads, layout, sizes = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), [int(s) for s in sys.argv[4:]]
@@ -52,7 +56,6 @@ dgemm = sym("cblas_dgemm")
 dgesv = sym("LAPACKE_dgesv")
 dtrsm = sym("cblas_dtrsm")
 P = ctypes.POINTER(ctypes.c_double)
-TRSM_M = 64
 time.sleep(1)  # let the threads the loader started settle before timing
 out = {"config": cfg().decode(), "dgemm": {}, "dgesv": {}, "dtrsm": {}}
 rng = np.random.default_rng(0)
@@ -94,10 +97,11 @@ for n in sizes:
     assert abs(tri @ x - rhs0).max() < 1e-8
     out["dtrsm"][n] = t_m * t_m * n / best / 1e9
 print(json.dumps(out))
-'''
+''' % TRSM_ROWS
 
 
-#: the operations the throughput target is set on
+#: what the driver measures, and those the throughput target is set on
+OPS = ("dgemm", "dgesv", "dtrsm")
 TARGETS = ("dgemm", "dgesv")
 
 
@@ -126,12 +130,12 @@ def table(results: dict[str, dict[str, Any]], ours: str, ref: str, sizes: list[i
     """Print GFLOP/s of ``ours`` against ``ref`` and their ratios; return the lowest ratio."""
     print(f"{'':>6} {'n':>6} {ours + ' GF/s':>16} {ref + ' GF/s':>22} {'ratio':>7}")
     worst = 9.9
-    for op in ("dgemm", "dgesv", "dtrsm"):
+    for op in OPS:
         for n in sizes:
             a, b = results[ours][op][str(n)], results[ref][op][str(n)]
             if op in TARGETS:
                 worst = min(worst, a / b)
-            note = "" if op in TARGETS else "  (64-row panel; no target: shows DGESV's triangular solves)"
+            note = "" if op in TARGETS else f"  ({TRSM_ROWS}-row panel; no target: shows DGESV's triangular solves)"
             print(f"{op:>6} {n:>6} {a:>16.1f} {b:>22.1f} {a / b:>7.3f}{note}")
     return worst
 
@@ -165,7 +169,7 @@ def main() -> None:
     def best(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
         if old is None:
             return new
-        for op in ("dgemm", "dgesv", "dtrsm"):
+        for op in OPS:
             new[op] = {n: max(v, old[op][n]) for n, v in new[op].items()}
         return new
 
