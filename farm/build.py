@@ -21,20 +21,21 @@ from packaging.utils import canonicalize_name, parse_wheel_filename
 from packaging.version import Version
 
 from farm import __version__
-from farm.buildenv import BuildTree, build_environment, check_tools, install_wheel, run_script
+from farm.buildenv import BuildTree, check_tools, install_wheel
 from farm.buildkey import build_key
 from farm.catalog import Catalog
 from farm.errors import FarmError
 from farm.extract import apply_patches, extract
-from farm.fetch import Fetched, SourceCache, sha256_file
+from farm.fetch import FetchError, Fetched, SourceCache, sha256_file
 from farm.index import publish
+from farm.kinds import Job, Kind, TestJob, kind_of
 from farm.linkcheck import LinkError, check_wheel
-from farm.pack import HostDependency, Packed, pack
+from farm.pack import HostDependency, Packed
 from farm.progress import NullReporter, Reporter
 from farm.recipe.model import Recipe
 from farm.repair import policy_whitelist, repair_wheel
+from farm.reproducible import build_root, source_date_epoch
 from farm.settings import Settings
-from farm.wheeltest import test_wheel
 
 __all__ = ["BuildError", "BuildResult", "Builder"]
 
@@ -62,6 +63,7 @@ def _variant_id(recipe: Recipe) -> str:
 
 @dataclass(frozen=True)
 class _Compiled:
+    kind: Kind
     packed: Packed
     deps: list[tuple[HostDependency, Path | None]]
     key: str
@@ -106,6 +108,10 @@ class Builder:
                     continue
                 if recipe.skip:
                     self.reporter.info(f"{name} [{_variant_id(recipe)}]: skipped on {recipe.platform.name}")
+                    continue
+                why = kind_of(recipe).unavailable(recipe)
+                if why:
+                    self.reporter.info(f"{name} [{_variant_id(recipe)}]: skipped: {why}")
                     continue
                 results.append(self.build_one(recipe))
         return results
@@ -175,15 +181,20 @@ class Builder:
             if known.get("key") == key and wheel.is_file():
                 self.reporter.stage_done(recipe.name, "unchanged", 0.0, wheel.name)
                 return BuildResult(recipe.name, dict(recipe.variant), wheel, True)
-        tree = BuildTree(work).fresh()
+        tree = BuildTree(build_root(work)).fresh()  # one path length: see farm.reproducible
         log.parent.mkdir(parents=True, exist_ok=True)
         log.write_text(f"farm {__version__} building {recipe.name} {recipe.wheel_version} [{vid}]\n", encoding="utf-8")
 
+        kind = kind_of(recipe)
         fetched: list[Fetched] = []
         with self._stage(recipe, "fetch", seconds):
             cache = SourceCache(s.cache, s.source_order, s.download_timeout)
-            for artifact in recipe.sources:
-                got = cache.fetch(artifact, self.reporter.download)
+            for i, artifact in enumerate(recipe.sources):
+                try:
+                    got = cache.fetch(artifact, self.reporter.download)
+                except FetchError as exc:
+                    where = self.catalog.document(self.catalog.name_of(recipe)).where(("source", i, "sha256"))
+                    raise FetchError(f"{where}: {exc}") from None
                 fetched.append(got)
                 dest = tree.src / artifact.target_directory if artifact.target_directory else tree.src
                 extract(got.path, dest)
@@ -201,13 +212,13 @@ class Builder:
                 if name not in direct:
                     install_wheel(self.wheel_for(name), tree.host)
                     indirect_roots.append(tree.host / s.namespace / self.catalog.variants_of(name)[0].module)
+        job = Job(recipe, s.namespace, tree, work, log, tuple(d for d, _ in deps), tuple(dep_roots),
+                  tuple(indirect_roots), tools, self.cpu_count, dict(os.environ))
         with self._stage(recipe, "compile", seconds):
-            env = build_environment(recipe, tree, namespace=s.namespace, dep_roots=dep_roots, tools=tools,
-                                    cpu_count=self.cpu_count, caller_env=os.environ, indirect_roots=indirect_roots)
-            run_script(recipe, tree, env, log)
+            kind.compile(job)
         provenance = {
             "recipe": recipe.name,
-            "version": recipe.wheel_version,
+            "version": kind.wheel_version(recipe, s.namespace),
             "variant": dict(recipe.variant),
             "platform": recipe.platform.name,
             "build_key": key,
@@ -222,12 +233,11 @@ class Builder:
             "compilers": inputs["compilers"],
             "pins": dict(self.catalog.pins.pins),
             "builder": f"farm {__version__}",
+            "source_date_epoch": source_date_epoch(recipe.folder, os.environ),
         }
         with self._stage(recipe, "pack", seconds):
-            packed = pack(recipe, namespace=s.namespace, prefix=tree.prefix, src_dir=tree.src,
-                          deps=[d for d, _ in deps], provenance=provenance, work=work, out_dir=work / "dist",
-                          platform_tag=f"{recipe.platform.os}_{recipe.platform.arch}", tools=tools)
-        return _Compiled(packed, deps, key, key_file, tree, work, log)
+            packed = kind.pack(job, provenance)
+        return _Compiled(kind, packed, deps, key, key_file, tree, work, log)
 
     def pack_only(self, recipe: Recipe) -> Path:
         """The packed, unrepaired wheel (what the PEP 517 backend hands to cibuildwheel)."""
@@ -244,7 +254,8 @@ class Builder:
             return compiled
         packed, deps, key, key_file, tree, work, log = (compiled.packed, compiled.deps, compiled.key,
                                                         compiled.key_file, compiled.tree, compiled.work, compiled.log)
-        exclude = [soname for d, _ in deps for soname in d.sonames]
+        linked = self.linked_sonames(recipe)
+        exclude = sorted({soname for d, _ in deps for soname in d.sonames} | set(linked))
         with self._stage(recipe, "repair", seconds):
             policy = self.catalog.pins.platforms.get(recipe.platform.name)
             plat = f"{policy.policy}_{recipe.platform.arch}" if (policy and policy.policy and self.strict_policy) else None
@@ -258,13 +269,14 @@ class Builder:
                 allowed=[*policy_whitelist(recipe.platform.arch),
                          *(p.allowed_libraries if (p := self.catalog.pins.platforms.get(recipe.platform.name)) else ())],
                 forbidden=[str(s.work), str(tree.root), str(s.root), str(s.cache), os.path.expanduser("~/")],
+                farm_libraries=self.farm_libraries(recipe),
             )
             if report.errors:
                 raise LinkError(f"{recipe.name}: link check failed:\n" + "\n".join("  " + e for e in report.errors))
         if self.test:
             with self._stage(recipe, "test", seconds):
-                test_wheel(recipe, repaired.wheel, dist=s.dist_name(recipe.name), namespace=s.namespace,
-                           published=s.index, work=work / "test", log=log, executables=packed.executables)
+                compiled.kind.test(TestJob(recipe, s.namespace, repaired.wheel, compiled.kind.dist_name(recipe, s.namespace),
+                                           s.index, work / "test", log, packed, linked))
         with self._stage(recipe, "publish", seconds):
             s.wheelhouse.mkdir(parents=True, exist_ok=True)
             final = s.wheelhouse / repaired.wheel.name
@@ -275,6 +287,20 @@ class Builder:
             key_file.parent.mkdir(parents=True, exist_ok=True)
             key_file.write_text(json.dumps({"key": key, "wheel": final.name}, indent=1), encoding="utf-8")
         return BuildResult(recipe.name, dict(recipe.variant), final, False, seconds, report.hints)
+
+    def linked_sonames(self, recipe: Recipe) -> list[str]:
+        """The sonames of every farm library the recipe links, directly or through its dependencies."""
+        names = self.catalog.graph().dependencies(self.catalog.name_of(recipe), transitive=True)
+        out = [s for n in names for s in self.catalog.variants_of(n)[0].provides.sonames]
+        out += [s for r in recipe.host if r.name in self.catalog.pins.external
+                for s in self.catalog.pins.external[r.name].sonames]
+        return sorted(set(out))
+
+    def farm_libraries(self, recipe: Recipe) -> dict[str, str]:
+        """Soname -> the recipe that provides it, for every other recipe of the farm (a copy is never shipped)."""
+        own = self.catalog.name_of(recipe)
+        return {soname: name for name, variants in self.catalog.rendered.items() if name != own
+                for v in variants for soname in v.provides.sonames}
 
     def _host_line(self, recipe: Recipe) -> str:
         doc = self.catalog.document(self.catalog.name_of(recipe))

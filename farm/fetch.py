@@ -19,6 +19,7 @@ from pathlib import Path
 
 from farm.debian import AptSources, DebianError
 from farm.errors import FarmError
+from farm.pypi import IndexFileError, file_url, pip_index_url
 from farm.recipe.model import Artifact, Origin
 
 __all__ = ["FetchError", "Fetched", "SourceCache", "sha256_file"]
@@ -50,8 +51,10 @@ def sha256_file(path: Path) -> str:
 @dataclass(frozen=True)
 class SourceCache:
     root: Path
-    order: Sequence[str] = ("url", "debian")
+    order: Sequence[str] = ("url", "pypi", "debian")
     timeout: float = 30.0
+    #: the simple URL of the package index for ``pypi`` origins (None: the one pip is configured with)
+    index_url: str | None = None
 
     def _slot(self, sha256: str) -> Path:
         return self.root / "sha256" / sha256[:2] / sha256
@@ -76,7 +79,7 @@ class SourceCache:
                 continue
             try:
                 return self._fetch_origin(origin, artifact.file_name, progress)
-            except (FetchError, DebianError) as exc:
+            except (FetchError, DebianError, IndexFileError) as exc:
                 failures.append(f"{origin.describe()}: {exc}")
         tried = "; ".join(failures) or "no origin allowed by source_order"
         raise FetchError(f"could not fetch {origins[0].file_name}: {tried}")
@@ -89,6 +92,12 @@ class SourceCache:
             part = Path(tmp) / name
             if origin.url:
                 self._download(origin.url, part, progress)
+            elif origin.pypi_project:
+                assert origin.pypi_file
+                index = self.index_url or pip_index_url()
+                if index is None:
+                    raise FetchError("no package index configured for pip; set pip's global.index-url")
+                self._download(file_url(origin.pypi_project, origin.pypi_file, index, self.timeout), part, progress)
             else:
                 assert origin.debian_package and origin.debian_file
                 suite = origin.debian_suite

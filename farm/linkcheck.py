@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,11 +26,14 @@ class LinkReport:
 
 def check_wheel(wheel: Path, work: Path, *, recipe: str, recipe_file: Path, host_line: str,
                 providers: Mapping[str, Sequence[str]], allowed: Iterable[str],
-                forbidden: Iterable[str]) -> LinkReport:
+                forbidden: Iterable[str], farm_libraries: Mapping[str, str] | None = None) -> LinkReport:
     """``providers``: host dependency name -> sonames its wheel provides.
 
     ``forbidden``: strings (build paths) that must appear in no shipped file.
+    ``farm_libraries``: soname -> the recipe providing it; no copy of one may ship in this
+    wheel (auditwheel grafts a library it found on the machine as ``libz-<hash>.so.1.2.13``).
     """
+    stems = {_stem(soname): name for soname, name in (farm_libraries or {}).items()}
     root = work / "linkcheck"
     with zipfile.ZipFile(wheel) as zf:
         zf.extractall(root)
@@ -48,6 +52,10 @@ def check_wheel(wheel: Path, work: Path, *, recipe: str, recipe_file: Path, host
         info = read_elf(path)
         if info is None:
             continue
+        if info.soname is not None and info.kind == "shared" and _stem(path.name) in stems:
+            dep = stems[_stem(path.name)]
+            errors.append(f"{rel} is a copy of a library recipe {dep!r} provides; add {dep} to requirements.host "
+                          f"({recipe_file}:{host_line}) so the wheel links the farm's copy instead of shipping one")
         for entry in (*info.runpath, *info.rpath):
             if not entry.startswith("$ORIGIN"):
                 errors.append(f"{rel} has RUNPATH entry {entry!r}, outside the wheel")
@@ -66,3 +74,8 @@ def check_wheel(wheel: Path, work: Path, *, recipe: str, recipe_file: Path, host
         for dep in sorted(providers) if dep not in used
     )
     return LinkReport(tuple(errors), hints)
+
+
+def _stem(name: str) -> str:
+    """``libz.so.1`` and auditwheel's ``libz-1a2b3c4d.so.1.2.13`` -> ``libz``."""
+    return re.sub(r"(-[0-9a-f]{8})?\.so(\..*)?$", "", name)

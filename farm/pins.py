@@ -45,6 +45,7 @@ PINS_SCHEMA = Obj(
             )
         ),
         "pins": MapOf(Scalar(), "recipe name -> the version dependents build against"),
+        "python": ListOf(Str(), "the CPython versions the farm builds Python packages for"),
         "external": MapOf(_EXTERNAL),
     }
 )
@@ -72,6 +73,8 @@ class Pins:
     platforms: Mapping[str, PlatformPolicy] = field(default_factory=lambda: MappingProxyType({}))
     pins: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     external: Mapping[str, ExternalWheel] = field(default_factory=lambda: MappingProxyType({}))
+    #: the CPython versions (``"3.11"``) Python-package recipes are built for
+    python: tuple[str, ...] = ()
     file: Path | None = None
 
     def variables(self) -> dict[str, Any]:
@@ -116,5 +119,6 @@ def load_pins(path: Path) -> Pins:
                 for k, v in data.get("external", {}).items()
             }
         ),
+        python=tuple(str(v) for v in data.get("python", ())),
         file=path,
     )

@@ -92,8 +92,8 @@ def load_settings(root: Path | None = None, environ: Mapping[str, str] | None = 
     if not namespace.isidentifier() or namespace.lower() != namespace:
         raise SettingsError(f"namespace {namespace!r} must be a lower-case Python identifier")
     order = tuple(str(x) for x in values["source_order"])
-    if not set(order) <= {"url", "debian"}:
-        raise SettingsError(f"source_order {order!r} may only name 'url' and 'debian'")
+    if not set(order) <= {"url", "pypi", "debian"}:
+        raise SettingsError(f"source_order {order!r} may only name 'url', 'pypi' and 'debian'")
     try:
         timeout = float(values["download_timeout"])
     except ValueError:

@@ -86,7 +86,7 @@ def read_facts(documents: Mapping[str, RecipeDocument], pins: Pins, platform: Pl
             "variant_axes": _axes(doc),
         }
         try:
-            recipe = render(doc, pins, platform, variants(doc)[0])
+            recipe = render(doc, pins, platform, variants(doc, pins)[0])
         except RecipeError as exc:
             out[name] = RecipeFacts(version="", build_number=0, error=str(exc), **common)
             continue

@@ -10,11 +10,8 @@ the new release to hash it, so tests use a local server and nothing else.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 import re
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -25,6 +22,7 @@ from typing import Any
 from packaging.version import InvalidVersion, Version
 
 from farm.errors import FarmError
+from farm.pypi import pip_index_url
 
 __all__ = [
     "Download",
@@ -119,17 +117,8 @@ def sha256_of(url: str, download: Download) -> str:
 
 def pip_index_api(run: Callable[[list[str]], str] | None = None) -> str | None:
     """The JSON API base of the index pip is configured to use (``…/simple`` -> ``…``), if any."""
-    def default_run(cmd: list[str]) -> str:
-        done = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=60)
-        return done.stdout if done.returncode == 0 else ""
-
-    out = (run or default_run)([sys.executable, "-m", "pip", "config", "get", "global.index-url"]).strip()
-    if not out:
-        try:  # pip's own default index, when nothing is configured
-            out = str(importlib.import_module("pip._internal.models.index").PyPI.simple_url)
-        except (ImportError, AttributeError):
-            return None
-    return re.sub(r"/simple/?$", "", out.rstrip("/"))
+    out = pip_index_url(run)
+    return re.sub(r"/simple/?$", "", out.rstrip("/")) if out else None
 
 
 def _get_json(http: Http, url: str, headers: Mapping[str, str]) -> Any:

@@ -8,7 +8,8 @@ from typing import Any
 
 import yaml
 
-from farm.cli._common import add_platform, add_root, catalog
+from farm.cli._common import add_platform, add_root, catalog, settings
+from farm.kinds import kind_of
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -20,13 +21,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     recipes = catalog(args).variants_of(args.recipe)
+    namespace = settings(args).namespace
     docs: list[dict[str, Any]] = []
     for r in recipes:
         docs.append({
             "platform": r.platform.name,
             "variant": dict(r.variant),
             "skip": r.skip,
-            "wheel_version": r.wheel_version,
+            "wheel_version": kind_of(r).wheel_version(r, namespace),
             "recipe": json.loads(json.dumps(dict(r.resolved), default=str)),
         })
     if args.format == "json":

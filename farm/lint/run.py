@@ -16,7 +16,8 @@ from farm.locate import Path_, YamlError, load_yaml
 from farm.pins import Pins
 from farm.platforms import Platform, current
 from farm.recipe.model import parse_requirement
-from farm.recipe.render import RecipeDocument, RecipeError, base_context, discover, options, variants
+from farm.recipe.render import (RecipeDocument, RecipeError, base_context, discover, options, python_versions,
+                                 variants)
 from farm.recipe.schema import RECIPE, Violation, is_condition, validate
 from farm.recipe.template import TemplateError, Templates
 from farm.lint.diagnostic import Diagnostic
@@ -91,7 +92,7 @@ class _RecipeLint:
             chosen = options(self.doc)
         except RecipeError:
             chosen = {}
-        context = base_context(self.pins, self.platform, variants(self.doc)[0], chosen)
+        context = base_context(self.pins, self.platform, variants(self.doc, self.pins)[0], chosen)
         ok = True
         ctx = data.get("context")
         if isinstance(ctx, dict):
@@ -125,7 +126,10 @@ class _RecipeLint:
         self.check_requirements(data, value_at)
         self.check_about(data, value_at)
         self.check_test(data)
-        if not isinstance(data.get("provides"), dict) or not data["provides"].get("sonames"):
+        self.check_python(data)
+        if "python" in data:
+            pass  # a Python package provides no libraries to other recipes
+        elif not isinstance(data.get("provides"), dict) or not data["provides"].get("sonames"):
             self.add("H104", ("provides",) if "provides" in data else (), "the recipe declares no sonames it provides")
         maintainers = data.get("maintainers")
         if isinstance(maintainers, list) and maintainers == []:
@@ -182,6 +186,21 @@ class _RecipeLint:
         if isinstance(script, str) and "\n" not in script and " " not in script and script.endswith(".sh"):
             if not (self.doc.folder / script).is_file():
                 self.add("F018", ("build", "script"), f"build script {script!r} not found in {self.doc.folder}")
+
+    def check_python(self, data: dict[str, Any]) -> None:
+        build = data.get("build")
+        if "python" not in data:
+            if isinstance(build, dict) and "script" not in build:
+                self.add("F024", ("build",), "the recipe has neither build.script nor a python section")
+            return
+        if not isinstance(data["python"], dict) or "requires" not in data["python"]:
+            return  # the schema reports it
+        try:
+            if not python_versions(self.doc, self.pins):
+                self.add("F025", ("python", "requires"), f"python.requires {data['python']['requires']!r} admits "
+                         f"none of {', '.join(self.pins.python) or 'the (empty) python list'} in recipes/pins.yaml")
+        except RecipeError as exc:
+            self.add("F025", ("python", "requires"), str(exc).split(": ", 1)[-1])
 
     def check_requirements(self, data: dict[str, Any], value: Any) -> None:
         reqs = data.get("requirements")

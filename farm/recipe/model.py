@@ -16,6 +16,7 @@ __all__ = [
     "Artifact",
     "Origin",
     "Provides",
+    "PythonSpec",
     "Recipe",
     "Requirement",
     "TestSpec",
@@ -60,14 +61,21 @@ class Origin:
     debian_file: str | None = None
     debian_version: str | None = None
     debian_suite: str | None = None
+    #: a file of a project on the package index pip is configured to use (an sdist)
+    pypi_project: str | None = None
+    pypi_file: str | None = None
 
     @property
     def kind(self) -> str:
-        return "url" if self.url else "debian"
+        if self.url:
+            return "url"
+        return "pypi" if self.pypi_project else "debian"
 
     def describe(self) -> str:
         if self.url:
             return self.url
+        if self.pypi_project:
+            return f"pypi:{self.pypi_project}/{self.pypi_file}"
         version = f"={self.debian_version}" if self.debian_version else ""
         suite = f"@{self.debian_suite}" if self.debian_suite else ""
         return f"debian:{self.debian_package}{version}{suite}/{self.debian_file}"
@@ -76,6 +84,8 @@ class Origin:
     def file_name(self) -> str:
         if self.debian_file:
             return self.debian_file
+        if self.pypi_file:
+            return self.pypi_file
         assert self.url is not None
         return self.url.rstrip("/").rsplit("/", 1)[-1] or "source"
 
@@ -117,6 +127,22 @@ class About:
 
 
 @dataclass(frozen=True)
+class PythonSpec:
+    """What a recipe that builds a Python package from its sdist says about the Python side."""
+
+    #: the CPython versions the recipe builds for (a PEP 440 range over ``pins.python``)
+    requires: str
+    #: the module whose import proves the wheel works, and whose libraries are checked
+    module: str
+    #: build one abi3 wheel (``cp3X-abi3``) with the oldest CPython in range instead of one per version
+    abi3: bool = False
+    #: extra requirements of the build environment beyond the sdist's own (``cython>=3.1``)
+    build_requires: tuple[str, ...] = ()
+    #: PEP 517 config settings passed to the backend
+    config_settings: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True)
 class Recipe:
     name: str
     version: str
@@ -141,6 +167,8 @@ class Recipe:
     static: bool = False
     skip: bool = False
     updates: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    #: set for a recipe that builds a Python package from its sdist (see farm.kinds)
+    python: PythonSpec | None = None
     #: the resolved document, for ``farm render`` and build keys
     resolved: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), compare=False)
 

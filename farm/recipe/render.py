@@ -23,6 +23,7 @@ from farm.recipe.model import (
     Artifact,
     Origin,
     Provides,
+    PythonSpec,
     Recipe,
     TestSpec,
     parse_requirement,
@@ -95,11 +96,33 @@ def read_document(file: Path) -> RecipeDocument:
         raise RecipeError(f"{file}:{exc.position.line}:{exc.position.col}: {exc}") from None
 
 
-def variants(doc: RecipeDocument) -> list[dict[str, Any]]:
-    """Every combination of the recipe's variant axes, the default (first values) first."""
+def python_versions(doc: RecipeDocument, pins: Pins | None) -> list[str]:
+    """The CPythons of ``pins.python`` a Python-package recipe builds for (one, the oldest, for abi3)."""
+    spec = doc.data.get("python")
+    if not isinstance(spec, dict) or pins is None:
+        return []
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    try:
+        wanted = SpecifierSet(str(spec.get("requires", "")))
+    except InvalidSpecifier:
+        raise RecipeError(f"{doc.where(('python', 'requires'))}: {spec.get('requires')!r} is not a PEP 440 "
+                          "range; write e.g. '>=3.10'") from None
+    found = [v for v in pins.python if wanted.contains(v, prereleases=True)]
+    return found[:1] if spec.get("abi3") else found
+
+
+def variants(doc: RecipeDocument, pins: Pins | None = None) -> list[dict[str, Any]]:
+    """Every combination of the recipe's variant axes, the default (first values) first.
+
+    A Python-package recipe gains the axis ``python``: the CPythons of ``pins.python`` in its range.
+    """
     build = doc.data.get("build")
-    axes = build.get("variants") if isinstance(build, dict) else None
-    if not isinstance(axes, dict) or not axes:
+    axes = dict(build.get("variants") or {}) if isinstance(build, dict) and isinstance(build.get("variants"), dict) else {}
+    pythons = python_versions(doc, pins)
+    if pythons:
+        axes["python"] = pythons
+    if not axes:
         return [{}]
     keys = [k for k, v in axes.items() if isinstance(v, list) and v]
     return [dict(zip(keys, combo)) for combo in itertools.product(*(axes[k] for k in keys))]
@@ -189,6 +212,20 @@ def _origin(d: Mapping[str, Any]) -> Origin:
         debian_file=deb.get("file"),
         debian_version=str(deb["version"]) if deb.get("version") is not None else None,
         debian_suite=deb.get("suite"),
+        pypi_project=(d.get("pypi") or {}).get("name"),
+        pypi_file=(d.get("pypi") or {}).get("file"),
+    )
+
+
+def _python(spec: Mapping[str, Any] | None) -> PythonSpec | None:
+    if not spec:
+        return None
+    return PythonSpec(
+        requires=str(spec["requires"]),
+        module=str(spec["module"]),
+        abi3=bool(spec.get("abi3", False)),
+        build_requires=_strs(spec.get("build_requires")),
+        config_settings=MappingProxyType({str(k): str(v) for k, v in (spec.get("config_settings") or {}).items()}),
     )
 
 
@@ -202,7 +239,7 @@ def render(doc: RecipeDocument, pins: Pins, platform: Platform, variant: Mapping
         p = problems[0]
         pos = doc.located.locations.key(p.path) if p.at_key else doc.located.locations.of(p.path)
         raise RecipeError(f"{doc.file}:{pos.line}:{pos.col}: {p.message} (run 'farm lint' for every problem)")
-    variant = dict(variant if variant is not None else variants(doc)[0])
+    variant = dict(variant if variant is not None else variants(doc, pins)[0])
     picked = options(doc, chosen)
     r = _Resolver(doc, templates or Templates(), base_context(pins, platform, variant, picked))
     r.evaluate_context()
@@ -248,7 +285,7 @@ def render(doc: RecipeDocument, pins: Pins, platform: Platform, variant: Mapping
             )
             for s in data["source"]
         ),
-        script=_strs(build["script"]),
+        script=_strs(build.get("script")),
         about=About(
             license=about["license"],
             license_files=_strs(about["license_file"]),
@@ -277,6 +314,7 @@ def render(doc: RecipeDocument, pins: Pins, platform: Platform, variant: Mapping
         static=bool(build.get("static", False)),
         skip=skip,
         updates=MappingProxyType(dict(data.get("updates", {}))),
+        python=_python(data.get("python")),
         resolved=MappingProxyType(data),
     )
 
@@ -285,4 +323,4 @@ def render_all(doc: RecipeDocument, pins: Pins, platform: Platform,
                chosen: Mapping[str, Any] | None = None) -> list[Recipe]:
     """Every variant of ``doc`` on ``platform`` (skipped ones included, marked ``skip``)."""
     templates = Templates()
-    return [render(doc, pins, platform, v, templates, chosen) for v in variants(doc)]
+    return [render(doc, pins, platform, v, templates, chosen) for v in variants(doc, pins)]

@@ -308,13 +308,23 @@ _DEBIAN = Obj(
     doc="a Debian source package fetched with apt-get source through this machine's apt configuration",
 )
 
+_PYPI = Obj(
+    {
+        "name": Str("the project on the package index, e.g. shapely"),
+        "file": Str("the file of that project to use, e.g. shapely-2.2.0.tar.gz (its sdist)"),
+    },
+    required=frozenset({"name", "file"}),
+    doc="a file of a project on the package index pip is configured to use (found through its simple API)",
+)
+
 _ORIGIN_FIELDS: dict[str, Shape] = {
     "url": Str("where to download the artifact"),
     "debian": _DEBIAN,
+    "pypi": _PYPI,
     "sha256": Str("sha256 of the artifact, 64 hex digits"),
 }
 
-_ORIGIN = Obj(_ORIGIN_FIELDS, required=frozenset({"sha256"}), one_of=("url", "debian"),
+_ORIGIN = Obj(_ORIGIN_FIELDS, required=frozenset({"sha256"}), one_of=("url", "debian", "pypi"),
               doc="another place the same release can be fetched from")
 
 _SOURCE = Obj(
@@ -326,7 +336,7 @@ _SOURCE = Obj(
         "file_name": Str("name to give the downloaded file"),
     },
     required=frozenset({"sha256"}),
-    one_of=("url", "debian"),
+    one_of=("url", "debian", "pypi"),
     doc="one source artifact",
 )
 
@@ -351,7 +361,19 @@ RECIPE = Obj(
                 "rtld": Str("how load_library() loads the libraries", enum=("local", "global")),
                 "static": Bool("keep static archives in the wheel"),
             },
-            required=frozenset({"number", "script"}),
+            required=frozenset({"number"}),
+        ),
+        "python": Obj(
+            {
+                "requires": Str("the CPython versions to build for, a PEP 440 range over pins.python (>=3.10)"),
+                "module": Str("the module whose import proves the wheel works"),
+                "abi3": Bool("build one abi3 wheel with the oldest CPython in range"),
+                "build_requires": ListOf(Str(), "requirements of the build environment beyond the sdist's own"),
+                "config_settings": MapOf(Scalar(), "PEP 517 config settings for the package's build backend"),
+            },
+            required=frozenset({"requires", "module"}),
+            doc="this recipe builds a Python package from its sdist against the farm's library wheels "
+                "(the wheel keeps the package's own name and version)",
         ),
         "requirements": Obj(
             {

@@ -1,0 +1,314 @@
+"""A Python package built from its sdist against the farm's library wheels.
+
+**Build.** A virtual environment of the variant's CPython gets the sdist's
+``build-system.requires``, the recipe's ``python.build_requires`` and whatever the backend
+asks for dynamically; then the package's own PEP 517 backend builds the wheel without
+isolation. The host library wheels are unpacked in the build tree as for every recipe:
+their ``bin/`` (``gdal-config``, ``geos-config``) is on PATH, their ``.pc`` files on
+PKG_CONFIG_PATH, their folders in CMAKE_PREFIX_PATH and in ``FARM_HOST_<MODULE>``
+(``PROJ_DIR: $FARM_HOST_PROJ`` in a recipe's ``build.env``), so each package finds them
+through its own mechanism.
+
+**Wiring.** Every ELF file that needs a host library gets the RUNPATH
+``$ORIGIN/<up to site-packages>/<namespace>/<dep>/lib`` for each host dependency (any
+``$ORIGIN`` entry the package had stays; absolute ones go), and is stripped of debug
+information. RUNPATH rather than a generated preload: it needs no change to the package's
+Python code, works for every import order and for subprocesses, and it is exactly how the
+library wheels find each other. Repair then excludes every farm soname, so nothing of ours
+is vendored.
+
+**Name.** The wheel keeps the package's name and version and gains the farm's local
+label, ``2.2.0+wheelfarm`` (``+wheelfarm.N`` for rebuild N). A local version sorts above
+the plain release, so pip, given the farm's index next to the default one, prefers it
+whatever the wheels' platform tags; ``shapely==2.2.0`` still matches it; and no index
+that follows PEP 440's upload rules (PyPI) accepts it, so it can never be mistaken for
+upstream's upload. A build tag would lose to the default index's wheel whenever that one
+has a more specific platform tag, since installers rank tags before build tags.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+import zipfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from farm.abi import pin_range
+from farm.buildenv import BuildFailed, build_environment
+from farm.elf import read_elf
+from farm.errors import FarmError
+from farm.index import publish
+from farm.kinds import Job, TestJob
+from farm.pack import Packed, PackError
+from farm.recipe.model import Recipe
+from farm.wheelfile import write_wheel
+from farm.wheeltest import WheelTestFailed
+
+__all__ = ["PythonPackageKind", "interpreter"]
+
+_VAR = re.compile(r"\$(\w+)|\$\{(\w+)\}")
+
+
+def interpreter(version: str) -> str | None:
+    """The CPython ``version`` (``3.11``) of this machine, if it has one that runs."""
+    exe = shutil.which(f"python{version}")
+    if exe is None:
+        return None
+    probe = subprocess.run([exe, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                           capture_output=True, text=True, check=False)
+    return exe if probe.returncode == 0 and probe.stdout.strip() == version else None
+
+
+def _uv() -> str | None:
+    return shutil.which("uv", path=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
+
+
+def _run(cmd: Sequence[str], *, cwd: Path, env: Mapping[str, str], log: Path, what: str,
+         error: type[FarmError] = BuildFailed) -> str:
+    with log.open("a", encoding="utf-8") as out:
+        out.write(f"$ {' '.join(cmd)}\n")
+        out.flush()
+        done = subprocess.run(list(cmd), cwd=cwd, env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              stdin=subprocess.DEVNULL, text=True)
+        out.write(done.stdout)
+    if done.returncode != 0:
+        tail = "\n".join("    " + line for line in done.stdout.splitlines()[-15:])
+        raise error(f"{what} failed (exit {done.returncode}); last lines of {log}:\n{tail}")
+    return done.stdout
+
+
+def make_venv(python: str, venv: Path, *, env: Mapping[str, str], log: Path,
+              error: type[FarmError] = BuildFailed) -> list[str]:
+    """A fresh venv of ``python``; returns the command prefix that installs into it (uv, else pip)."""
+    shutil.rmtree(venv, ignore_errors=True)
+    uv = _uv()
+    if uv:
+        _run([uv, "venv", "-q", "--python", python, str(venv)], cwd=venv.parent, env=env, log=log,
+             what="creating a virtual environment", error=error)
+        return [uv, "pip", "install", "-q", "--python", str(venv / "bin" / "python")]
+    _run([python, "-m", "venv", str(venv)], cwd=venv.parent, env=env, log=log,
+         what="creating a virtual environment", error=error)
+    return [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+
+
+def _tool_env(caller: Mapping[str, str], home: Path) -> dict[str, str]:
+    """What installers need from the caller (their index configuration and caches), no more."""
+    keep = ("LANG", "LC_ALL", "TERM", "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS", "PIP_CONFIG_FILE",
+            "PIP_CERT", "PIP_CACHE_DIR", "PIP_DEFAULT_TIMEOUT", "UV_CACHE_DIR", "UV_INDEX_URL", "UV_EXTRA_INDEX_URL",
+            "SSL_CERT_FILE")
+    env = {k: v for k, v in caller.items() if k in keep}
+    env.setdefault("HOME", str(home))
+    env["PATH"] = os.pathsep.join(["/usr/local/bin", "/usr/bin", "/bin"])
+    return env
+
+
+class PythonPackageKind:
+    def dist_name(self, recipe: Recipe, namespace: str) -> str:
+        return recipe.name
+
+    def wheel_version(self, recipe: Recipe, namespace: str) -> str:
+        label = f"{namespace}.{recipe.build_number}" if recipe.build_number else namespace
+        extra = f".{recipe.local_label}" if recipe.local_label else ""
+        return f"{recipe.version}+{label}{extra}"
+
+    def unavailable(self, recipe: Recipe) -> str | None:
+        version = str(recipe.variant.get("python", ""))
+        if not version:
+            return "no CPython of recipes/pins.yaml's python list is in the recipe's python.requires range"
+        if interpreter(version) is None:
+            return f"python{version} is not installed on this machine"
+        return None
+
+    # -- compile ------------------------------------------------------------------------------
+    def compile(self, job: Job) -> None:
+        r = job.recipe
+        assert r.python is not None
+        python = interpreter(str(r.variant["python"]))
+        if python is None:
+            raise BuildFailed(f"{r.name}: python{r.variant['python']} is not installed on this machine")
+        pyproject = job.tree.src / "pyproject.toml"
+        requires: list[str] = ["build>=1.2"]
+        if pyproject.is_file():
+            requires += tomllib.loads(pyproject.read_text(encoding="utf-8")).get("build-system", {}).get("requires", [])
+        else:
+            requires += ["setuptools>=40.8.0"]
+        requires += list(r.python.build_requires)
+        tool_env = _tool_env(job.caller_env, job.tree.home)
+        venv = job.tree.root / "pyenv"
+        install = make_venv(python, venv, env=tool_env, log=job.log)
+        _run([*install, *requires], cwd=job.tree.root, env=tool_env, log=job.log,
+             what=f"{r.name}: installing the build requirements")
+        vpy = str(venv / "bin" / "python")
+        settings = json.dumps(dict(r.python.config_settings))
+        dynamic = _run([vpy, "-c", "import build, json, sys; b = build.ProjectBuilder(sys.argv[1]); "
+                                   "print(json.dumps(sorted(b.get_requires_for_build('wheel', json.loads(sys.argv[2])))))",
+                        str(job.tree.src), settings],
+                       cwd=job.tree.src, env=self._build_env(job, venv), log=job.log,
+                       what=f"{r.name}: asking the build backend what it needs").strip().splitlines()[-1]
+        extra = json.loads(dynamic)
+        if extra:
+            _run([*install, *extra, *r.python.build_requires], cwd=job.tree.root, env=tool_env, log=job.log,
+                 what=f"{r.name}: installing what the build backend asked for")
+        out = job.tree.root / "dist"
+        shutil.rmtree(out, ignore_errors=True)
+        config = [f"-C{k}={v}" for k, v in r.python.config_settings.items()]
+        _run([vpy, "-m", "build", "--wheel", "--no-isolation", "--skip-dependency-check", "--outdir", str(out),
+              *config, str(job.tree.src)], cwd=job.tree.src, env=self._build_env(job, venv), log=job.log,
+             what=f"{r.name}: the PEP 517 build")
+
+    def _build_env(self, job: Job, venv: Path) -> dict[str, str]:
+        env = build_environment(job.recipe, job.tree, namespace=job.namespace, dep_roots=job.dep_roots,
+                                tools=job.tools, cpu_count=job.cpu_count, caller_env=job.caller_env,
+                                indirect_roots=job.indirect_roots)
+        bins = [str(d / "bin") for d in (*job.dep_roots, *job.indirect_roots) if (d / "bin").is_dir()]
+        env["PATH"] = os.pathsep.join([str(venv / "bin"), *bins, env["PATH"]])
+        env["PYTHON"] = str(venv / "bin" / "python")
+        env["VIRTUAL_ENV"] = str(venv)
+        for root in job.dep_roots:
+            env[f"FARM_HOST_{root.name.upper()}"] = str(root)
+        # the recipe's build.env may name those folders: PROJ_DIR: $FARM_HOST_PROJ
+        for key, value in job.recipe.env.items():
+            env[key] = _VAR.sub(lambda m: env.get(m.group(1) or m.group(2), m.group(0)), value)
+        return env
+
+    # -- pack ---------------------------------------------------------------------------------
+    def pack(self, job: Job, provenance: Mapping[str, Any]) -> Packed:
+        r = job.recipe
+        built = sorted((job.tree.root / "dist").glob("*.whl"))
+        if len(built) != 1:
+            raise PackError(f"{r.name}: the PEP 517 build made {len(built)} wheels, expected one")
+        root = job.work / "wheel"
+        shutil.rmtree(root, ignore_errors=True)
+        with zipfile.ZipFile(built[0]) as zf:
+            zf.extractall(root)
+        infos = [p for p in root.glob("*.dist-info") if p.is_dir()]
+        if len(infos) != 1:
+            raise PackError(f"{built[0].name}: expected one .dist-info folder, found {len(infos)}")
+        name, version = infos[0].name.removesuffix(".dist-info").rsplit("-", 1)
+        if version != r.version:
+            raise PackError(f"{built[0].name}: the sdist built version {version}, the recipe says {r.version}; "
+                            f"fix package.version in {r.folder / 'recipe.yaml'}")
+        new_version = self.wheel_version(r, job.namespace)
+        self._wire(job, root)
+        dist_info = root / f"{name}-{new_version}.dist-info"
+        infos[0].rename(dist_info)
+        self._rewrite_metadata(dist_info / "METADATA", new_version, self._requires(job))
+        (dist_info / "provenance.json").write_text(json.dumps(dict(provenance), indent=2, sort_keys=True) + "\n",
+                                                   encoding="utf-8")
+        (dist_info / "RECORD").unlink(missing_ok=True)
+        tags = built[0].name.removesuffix(".whl").split("-")[-3:]
+        out = job.work / "dist"
+        shutil.rmtree(out, ignore_errors=True)
+        out.mkdir(parents=True)
+        wheel = write_wheel(root, dist_info.name, out / f"{name}-{new_version}-{'-'.join(tags)}.whl")
+        return Packed(wheel, (), ())
+
+    def _requires(self, job: Job) -> list[str]:
+        return sorted({f"{d.dist}{pin_range(d.version, d.max_pin, d.min_pin)}" for d in job.deps})
+
+    def _wire(self, job: Job, root: Path) -> None:
+        """RUNPATH into the host dependencies' wheels for every ELF file that needs one of them; strip."""
+        ours = {s for d in job.deps for s in d.sonames}
+        strip = job.tools.get("strip", "strip")
+        for path in sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink()):
+            info = read_elf(path)
+            if info is None:
+                continue
+            subprocess.run([strip, "--strip-debug", str(path)], check=True, capture_output=True)
+            # the build's own absolute entries (the build tree's host folder, from LDFLAGS) go
+            kept = [e for e in info.search_path if e.startswith("$ORIGIN")]
+            if ours & set(info.needed):
+                up = os.path.relpath(root, path.parent)
+                kept += [f"$ORIGIN/{up}/{d.lib_dir}" for d in job.deps]
+            if list(dict.fromkeys(kept)) == list(info.runpath) and not info.rpath:
+                continue
+            patchelf = job.tools.get("patchelf", "patchelf")
+            # patchelf overwrites the old string in place (a removal alone would leave it in .dynstr)
+            subprocess.run([patchelf, "--set-rpath", ":".join(dict.fromkeys(kept)), str(path)],
+                           check=True, capture_output=True)
+            if not kept:
+                subprocess.run([patchelf, "--remove-rpath", str(path)], check=True, capture_output=True)
+
+    @staticmethod
+    def _rewrite_metadata(path: Path, version: str, requires: Sequence[str]) -> None:
+        text = path.read_text(encoding="utf-8")
+        head, sep, body = text.partition("\n\n")
+        lines = head.splitlines()
+        if not any(line.startswith("Version: ") for line in lines):
+            raise PackError(f"{path}: no Version field")
+        lines = [f"Version: {version}" if line.startswith("Version: ") else line for line in lines]
+        lines += [f"Requires-Dist: {req}" for req in requires]
+        path.write_text("\n".join(lines) + "\n" + sep.lstrip("\n") + ("\n" if sep else "") + body, encoding="utf-8")
+
+    # -- test ---------------------------------------------------------------------------------
+    def test(self, job: TestJob) -> None:
+        r = job.recipe
+        assert r.python is not None
+        python = interpreter(str(r.variant["python"]))
+        if python is None:
+            raise WheelTestFailed(f"{r.name}: python{r.variant['python']} is not installed on this machine")
+        shutil.rmtree(job.work, ignore_errors=True)
+        job.work.mkdir(parents=True)
+        staging = job.work / "index"
+        (staging / "files").mkdir(parents=True)
+        for f in sorted((job.published / "files").glob("*.whl")):
+            if f.stat().st_dev == staging.stat().st_dev:
+                os.link(f, staging / "files" / f.name)
+            else:
+                shutil.copy2(f, staging / "files" / f.name)
+        publish(staging, [job.wheel])
+        env = _tool_env(os.environ, job.work)
+        venv = job.work / "venv"
+        install = make_venv(python, venv, env=env, log=job.log, error=WheelTestFailed)
+        env["PATH"] = os.pathsep.join([str(venv / "bin"), env["PATH"]])
+        env["VIRTUAL_ENV"] = str(venv)
+        version = job.wheel.name.split("-")[1]
+        # what a user runs: the farm's index next to the default one, asking for the package by name
+        # (uv ranks an extra index above the default one; pip merges them and takes the higher version)
+        index = (staging / "simple").as_uri() + "/"
+        _run([*install, "--extra-index-url", index, f"{job.dist}=={version}", *r.test.requires], cwd=job.work, env=env,
+             log=job.log, what=f"installing {job.dist}=={version} from the index", error=WheelTestFailed)
+        py = str(venv / "bin" / "python")
+        tests = job.work / "tests"
+        tests.mkdir()
+        for name in r.test.files:
+            shutil.copy2(r.folder / name, tests / Path(name).name)
+        _run([py, "-c", _ONE_COPY, r.python.module, job.namespace, *job.farm_sonames], cwd=tests, env=env,
+             log=job.log, what=f"import {r.python.module} with the farm's libraries", error=WheelTestFailed)
+        for statement in r.test.python:
+            _run([py, "-c", statement], cwd=tests, env=env, log=job.log, what=f"test python {statement!r}",
+                 error=WheelTestFailed)
+        for command in r.test.commands:
+            _run(["bash", "-eo", "pipefail", "-c", command], cwd=tests, env=env, log=job.log,
+                 what=f"test command {command!r}", error=WheelTestFailed)
+
+
+#: imports the module, then reads /proc/self/maps: each farm library it links is mapped once,
+#: from the farm's wheel (site-packages/<namespace>/<lib>/lib), and no other copy is
+_ONE_COPY = r"""
+import importlib, os, re, sys
+module, namespace, sonames = sys.argv[1], sys.argv[2], sys.argv[3:]
+importlib.import_module(module)
+stems = {re.sub(r"\.so.*$", "", s) for s in sonames}
+mapped = sorted({line.split(None, 5)[5].strip() for line in open("/proc/self/maps") if len(line.split(None, 5)) == 6})
+bad, found = [], []
+for path in mapped:
+    base = os.path.basename(path)
+    stem = re.sub(r"(-[0-9a-f]{8})?\.so.*$", "", base)
+    if stem in stems:
+        (found if f"/{namespace}/" in path and "/lib/" in path else bad).append(path)
+print(f"import {module}: farm libraries mapped:", *found, sep="\n  ")
+if bad:
+    sys.exit(f"copies not from the farm's wheels are mapped: {bad}")
+if sonames and not found:
+    sys.exit(f"importing {module} mapped none of {sonames}: is the recipe's python.module the one that links them?")
+if len({os.path.basename(p) for p in found}) != len(found):
+    sys.exit(f"a library is mapped twice: {found}")
+"""
