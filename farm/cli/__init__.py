@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "doctor": ("farm.cli.doctor", "native libraries this environment sees, and conflicts"),
     "migrate": ("farm.cli.migrate", "draft migrations and report their status"),
     "bot": ("farm.cli.bot", "one scheduled pass of the bot"),
+    "ci": ("farm.cli.ci", "plan, render and run hosted CI: what a change rebuilds, wave by wave"),
 }
 
 
