@@ -10,6 +10,8 @@ from pathlib import Path
 __all__ = ["make_server"]
 
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
+#: what a client may ask for to get JSON; the answer always names the version it is (PEP 691)
+_JSON_ASKED = (JSON_TYPE, "application/vnd.pypi.simple.latest+json")
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
@@ -17,7 +19,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         path = self.translate_path(self.path)
         if Path(path).is_dir() and self.path.split("?", 1)[0].endswith("/"):
             accept = self.headers.get("Accept", "")
-            if JSON_TYPE in accept and (Path(path) / "index.json").exists():
+            if any(t in accept for t in _JSON_ASKED) and (Path(path) / "index.json").exists():
                 body = (Path(path) / "index.json").read_bytes()
                 self.send_response(200)
                 self.send_header("Content-Type", JSON_TYPE)
