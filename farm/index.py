@@ -349,8 +349,11 @@ def _local_digest(path: Path) -> Digest | None:
 def _problems(index: Path, entry: Published, probe: Probe) -> list[Problem]:
     if entry.url is None:
         location = str(index / "files" / entry.filename)
-        checks = [(location, _local_digest(Path(location)), Digest(entry.sha256, entry.size), "file"),
-                  (location + ".metadata", _local_digest(Path(location + ".metadata")), None, "metadata file")]
+        try:
+            checks = [(location, _local_digest(Path(location)), Digest(entry.sha256, entry.size), "file"),
+                      (location + ".metadata", _local_digest(Path(location + ".metadata")), None, "metadata file")]
+        except OSError as exc:
+            return [Problem(entry.filename, location, f"cannot read it ({exc.strerror or exc})")]
     else:
         location = entry.url
         try:
