@@ -13,6 +13,7 @@ from pathlib import Path
 
 from farm.errors import FarmError
 from farm.recipe.model import Recipe
+from farm.reproducible import source_date_epoch as _source_date_epoch
 from farm.tools import BUILD_TOOLS
 
 __all__ = ["COMPILE_FLAGS", "BuildFailed", "BuildTree", "MissingTool", "build_environment", "check_tools",
@@ -108,6 +109,9 @@ def install_wheel(wheel: Path, site: Path) -> None:
 #: -ffile-prefix-map: __FILE__ and debug paths name the build tree relatively, so no
 #: build-machine path ships (a build system that records its flags must drop it, see openssl)
 COMPILE_FLAGS = "-O2 -fPIC -ffile-prefix-map={root}=."
+#: where the compiler may see the build tree under another name (a symlinked work folder),
+#: that name is mapped too ({real} is the resolved path)
+_REAL_ROOT_FLAG = "-ffile-prefix-map={real}=."
 
 
 def tree_flags(root: Path) -> list[str]:
@@ -116,17 +120,27 @@ def tree_flags(root: Path) -> list[str]:
     Build systems that record their flags (autoconf's precious variables in curl-config,
     OpenSSL's version string) would ship them: packing removes them from text files.
     """
-    return [flag.format(root=root) for flag in COMPILE_FLAGS.split() if "{root}" in flag]
+    names = {str(root), str(root.resolve())}
+    return [flag for flag in _compile_flags(root).split() if any(name in flag for name in names)]
+
+
+def _compile_flags(root: Path) -> str:
+    flags = COMPILE_FLAGS.format(root=root)
+    real = root.resolve()
+    return flags if real == root else f"{flags} {_REAL_ROOT_FLAG.format(real=real)}"
 
 
 def build_environment(recipe: Recipe, tree: BuildTree, *, namespace: str, dep_roots: Sequence[Path],
                       tools: Mapping[str, str], cpu_count: int, caller_env: Mapping[str, str],
-                      indirect_roots: Sequence[Path] = ()) -> dict[str, str]:
+                      indirect_roots: Sequence[Path] = (), source_date_epoch: int | None = None) -> dict[str, str]:
     """The whole environment of the build script: nothing from the caller but locale settings.
 
     ``dep_roots`` are the host dependencies (linked: -I, -L); ``indirect_roots`` what they
     link in turn, there so the linker and pkg-config can resolve them but not linked directly.
+    SOURCE_DATE_EPOCH is ``source_date_epoch``, else what :func:`farm.reproducible.source_date_epoch`
+    finds (the caller's, the recipe folder's last commit, a fixed epoch).
     """
+    epoch = source_date_epoch if source_date_epoch is not None else _source_date_epoch(recipe.folder, caller_env)
     env = {k: caller_env[k] for k in _PASS if k in caller_env}
     libs = [str(d / "lib") for d in dep_roots]
     indirect = [str(d / "lib") for d in indirect_roots]
@@ -154,15 +168,16 @@ def build_environment(recipe: Recipe, tree: BuildTree, *, namespace: str, dep_ro
         "PKG_CONFIG_LIBDIR": os.pathsep.join(pc) or str(tree.root / "no-pkgconfig"),
         "CMAKE_PREFIX_PATH": os.pathsep.join(str(d) for d in every),
         "CC": tools.get("c-compiler", "cc"),
-        "CFLAGS": COMPILE_FLAGS.format(root=tree.root),
-        "CXXFLAGS": COMPILE_FLAGS.format(root=tree.root),
-        "FFLAGS": COMPILE_FLAGS.format(root=tree.root),
+        "CFLAGS": _compile_flags(tree.root),
+        "CXXFLAGS": _compile_flags(tree.root),
+        "FFLAGS": _compile_flags(tree.root),
         "CPPFLAGS": " ".join(f"-I{d / 'include'}" for d in dep_roots),
         # build-time rpaths let tools built here run; packing replaces every RUNPATH
         "LDFLAGS": " ".join([*(f"-L{lib} -Wl,-rpath,{lib}" for lib in libs),
                              *(f"-Wl,-rpath-link,{lib} -Wl,-rpath,{lib}" for lib in indirect),
                              f"-Wl,-rpath,{tree.prefix / 'lib'}"]),
-        "SOURCE_DATE_EPOCH": env.get("SOURCE_DATE_EPOCH", "315532800"),
+        # __DATE__, __TIME__ and every tool honouring it: the same in every build of this recipe
+        "SOURCE_DATE_EPOCH": str(epoch),
         # CMake 4 (from PyPI) refuses projects declaring compatibility with CMake < 3.5
         "CMAKE_POLICY_VERSION_MINIMUM": "3.5",
     })

