@@ -165,7 +165,7 @@ class _Pass:
                 continue
             error = f.error
             try:
-                now = Version(f.wheel_version)
+                now = Version(f.published_version(self.settings.namespace))
             except InvalidVersion:
                 now, error = Version("0"), error or f"version {f.version!r} is not a PEP 440 version"
             members[name] = Member(name, self._dist(m, f), now, tuple(sorted(f.host & m.pins.keys() & self.facts.keys())),
@@ -175,7 +175,7 @@ class _Pass:
         return Scope(m.id, members, roots, m.bump_number, m.paused, waiting, m.pr_limit)
 
     def _dist(self, m: Migration, f: RecipeFacts) -> str:
-        dist = self.settings.dist_name(f.name)
+        dist = f.dist(self.settings.namespace)
         cuda = m.variants.get("cuda")
         if cuda and "cuda" in f.variant_axes:
             return f"{dist}-cu{cuda[0].split('.')[0]}"
@@ -208,6 +208,10 @@ class _Pass:
         planned = self.plan(m, scope)
         if self.act:
             self.close_superseded(m, scope, planned)
+            for name in planned.to_open:  # the wave's intents in one journal write, before any of it is done
+                self.intend(m.id, name, migration_branch(m.id, name), {"target": planned.states[name].target})
+            if planned.to_open:
+                self.save_journal()
             for name in planned.to_open:
                 self.open_migration_pr(m, scope, planned, name)
             if planned.complete and not m.paused:
@@ -299,11 +303,19 @@ class _Pass:
             raise ForgeError(f"{path} is missing on {self.base}; is the checkout out of date?")
         return text
 
+    def intend(self, scope: str, recipe: str, branch: str, intent: dict[str, str]) -> bool:
+        """Note what the bot sets out to do on ``branch``; False when the journal already says so."""
+        entry = {"scope": scope, "recipe": recipe, "at": str(self.now), **intent}
+        if self.journal.intents.get(branch) == entry:
+            return False
+        self.journal.intents[branch] = entry
+        return True
+
     def attempt(self, scope: str, recipe: str, branch: str, intent: dict[str, str],
                 propose: Callable[[str], Proposal]) -> PullRequest | None:
         """Record the intent, then make the branch and PR exist; errors are recorded, not raised."""
-        self.journal.intents[branch] = {"scope": scope, "recipe": recipe, "at": str(self.now), **intent}
-        self.save_journal()
+        if self.intend(scope, recipe, branch, intent):
+            self.save_journal()
         try:
             base_sha = self.fx.forge.branch_head(self.base)
             if base_sha is None:

@@ -151,6 +151,12 @@ def _sha(obj: Any) -> str:
     return hashlib.sha1(json.dumps(obj, sort_keys=True).encode()).hexdigest()
 
 
+def blob_sha(text: str) -> str:
+    """Git's id of a file's bytes, as GitHub reports it."""
+    raw = text.encode()
+    return hashlib.sha1(b"blob %d\0" % len(raw) + raw).hexdigest()
+
+
 @dataclass
 class Fault:
     """Answer the next matching request with ``status``; ``after``: only once the request took effect."""
@@ -166,8 +172,13 @@ class Fault:
 
 class FakeGitHub:
     """Enough of GitHub's REST API for the bot, answering with the documented shapes:
-    repository, branches, git refs/commits/trees, contents, pulls and issue comments.
-    Git objects live in memory; a tree is a flat path -> text mapping."""
+    repository, branches, git refs (matching-refs too), commits and trees, contents (read and
+    write), pulls, issues (the listing, labels) and issue comments. Git objects live in
+    memory; a tree is a flat path -> text mapping.
+
+    Rate limits are counted as GitHub counts them: every answer counts against the hour's
+    5,000 except a 304 to a conditional request (``If-None-Match`` naming the answer's
+    ETag). ``counted()`` gives the number; each answer carries ``X-RateLimit-Remaining``."""
 
     def __init__(self, owner: str = "wheelfarm", name: str = "farm", token: str = "s3cret-token", page_size: int = 2):
         self.owner, self.name, self.token, self.page_size = owner, name, token, page_size
@@ -179,14 +190,16 @@ class FakeGitHub:
         self.comments: dict[int, list[dict[str, Any]]] = {}
         self.faults: list[Fault] = []
         self.log: list[tuple[str, str, int]] = []
+        self.limit = 5000
         self.lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
     # -- setup and test helpers ----------------------------------------------------------------
-    def seed(self, files: dict[str, str], branch: str = "main") -> str:
+    def seed(self, files: dict[str, str], branch: str = "main", commit: str | None = None) -> str:
+        """``files`` as the one commit of ``branch``; ``commit``: its id (a real git commit's, say)."""
         tree = _sha(files)
         self.trees[tree] = dict(files)
-        commit = _sha({"tree": tree, "parents": [], "message": "seed"})
+        commit = commit or _sha({"tree": tree, "parents": [], "message": "seed"})
         self.commits[commit] = {"tree": tree, "parents": [], "message": "seed"}
         self.refs[f"heads/{branch}"] = commit
         return commit
@@ -205,11 +218,15 @@ class FakeGitHub:
         self.commits[commit] = {"tree": tree, "parents": [self.refs[base_ref], pr["head"]["sha"]],
                                 "message": f"merge #{number}"}
         self.refs[base_ref] = commit
-        pr.update(state="closed", merged_at=_now(), closed_at=_now(), merge_commit_sha=commit)
+        pr.update(state="closed", merged_at=_now(), closed_at=_now(), merge_commit_sha=commit, updated_at=_now())
         return head
 
     def count(self, method: str, pattern: str) -> int:
         return sum(1 for m, p, _ in self.log if m == method and re.fullmatch(pattern, p))
+
+    def counted(self) -> int:
+        """Calls that count against the rate limit: every answer but a 304."""
+        return sum(1 for _, _, status in self.log if status != 304)
 
     # -- shapes ----------------------------------------------------------------------------------
     def _api(self, *parts: object) -> str:
@@ -296,7 +313,7 @@ class FakeGitHub:
             "review_comment_url": f"{r}/pulls/comments{{/number}}", "comments_url": f"{r}/issues/{n}/comments",
             "statuses_url": f"{r}/statuses/{pr['head']['sha']}", "number": n, "state": pr["state"], "locked": False,
             "title": pr["title"], "user": self.user(), "body": pr["body"], "body_html": None, "body_text": None,
-            "labels": [], "milestone": None, "active_lock_reason": None, "created_at": pr["created_at"],
+            "labels": [self.label_json(x) for x in pr.get("labels", [])], "milestone": None, "active_lock_reason": None, "created_at": pr["created_at"],
             "updated_at": pr["updated_at"], "closed_at": pr["closed_at"], "merged_at": pr["merged_at"],
             "merge_commit_sha": pr["merge_commit_sha"], "assignee": None, "assignees": [], "requested_reviewers": [],
             "requested_teams": [], "head": side(pr["head"]), "base": side(pr["base"]),
@@ -313,6 +330,26 @@ class FakeGitHub:
                         "review_comments": 0, "maintainer_can_modify": False, "commits": 1, "additions": 1,
                         "deletions": 1, "changed_files": 1})
         return out
+
+    def label_json(self, name: str) -> dict[str, Any]:
+        return {"id": 7, "node_id": "LA_7", "url": self._api("repos", self.owner, self.name, "labels", name),
+                "name": name, "color": "ededed", "default": False, "description": None}
+
+    def issue_json(self, pr: dict[str, Any]) -> dict[str, Any]:
+        """A PR as the issues API lists it: no head or base, a ``pull_request`` link with ``merged_at``."""
+        n = pr["number"]
+        r = self._api("repos", self.owner, self.name)
+        return {"url": f"{r}/issues/{n}", "repository_url": r, "labels_url": f"{r}/issues/{n}/labels{{/name}}",
+                "comments_url": f"{r}/issues/{n}/comments", "events_url": f"{r}/issues/{n}/events",
+                "html_url": f"{self.url}/{self.owner}/{self.name}/pull/{n}", "id": 1000 + n, "node_id": f"I_{n}",
+                "number": n, "title": pr["title"], "user": self.user(),
+                "labels": [self.label_json(x) for x in pr.get("labels", [])], "state": pr["state"], "locked": False,
+                "assignee": None, "assignees": [], "milestone": None, "comments": len(self.comments.get(n, [])),
+                "created_at": pr["created_at"], "updated_at": pr["updated_at"], "closed_at": pr["closed_at"],
+                "author_association": "NONE", "active_lock_reason": None, "body": pr["body"],
+                "pull_request": {"url": f"{r}/pulls/{n}", "html_url": f"{self.url}/{self.owner}/{self.name}/pull/{n}",
+                                 "diff_url": f"{self.url}/pull/{n}.diff", "patch_url": f"{self.url}/pull/{n}.patch",
+                                 "merged_at": pr["merged_at"]}}
 
     def comment_json(self, number: int, c: dict[str, Any]) -> dict[str, Any]:
         r = self._api("repos", self.owner, self.name, "issues")
@@ -403,11 +440,13 @@ class FakeGitHub:
                 raw = text.encode()
                 r = self._api("repos", self.owner, self.name, "contents", m.group(1))
                 return 200, {}, {"type": "file", "encoding": "base64", "size": len(raw), "name": m.group(1).rsplit("/", 1)[-1],
-                                 "path": m.group(1), "content": base64.b64encode(raw).decode(), "sha": hashlib.sha1(raw).hexdigest(),
+                                 "path": m.group(1), "content": base64.b64encode(raw).decode(), "sha": blob_sha(text),
                                  "url": r, "git_url": r, "html_url": r, "download_url": r,
                                  "_links": {"self": r, "git": r, "html": r}}
             if method == "GET" and rest == "/pulls":
                 items = list(reversed(self.pulls))  # newest first, as GitHub sorts
+                if query.get("sort") == "updated":
+                    items.sort(key=lambda p: p["updated_at"], reverse=query.get("direction", "desc") == "desc")
                 if query.get("state", "open") != "all":
                     items = [p for p in items if p["state"] == query.get("state", "open")]
                 if "head" in query:
@@ -424,7 +463,7 @@ class FakeGitHub:
                       "head": {"ref": body["head"], "sha": self.refs[f"heads/{body['head']}"]},
                       "base": {"ref": body["base"], "sha": self.refs[f"heads/{body['base']}"]},
                       "created_at": _now(), "updated_at": _now(), "closed_at": None, "merged_at": None,
-                      "merge_commit_sha": None}
+                      "merge_commit_sha": None, "labels": []}
                 self.pulls.append(pr)
                 return 201, {}, self.pr_json(pr)
             if m := re.fullmatch(r"/pulls/(\d+)", rest):
@@ -441,15 +480,66 @@ class FakeGitHub:
                     pr["head"]["sha"] = self.refs.get(f"heads/{pr['head']['ref']}", pr["head"]["sha"])
                     pr["updated_at"] = _now()
                 return 200, {}, self.pr_json(pr, full=True)
+            if method == "GET" and rest == "/issues":
+                items = [p for p in self.pulls if query.get("state", "open") in ("all", p["state"])]
+                wanted = {x for x in query.get("labels", "").split(",") if x}
+                items = [p for p in items if wanted <= set(p.get("labels", []))]
+                if "since" in query and query["since"]:
+                    items = [p for p in items if p["updated_at"] >= query["since"]]
+                key = "updated_at" if query.get("sort") == "updated" else "created_at"
+                items.sort(key=lambda p: (p[key], p["number"]), reverse=query.get("direction", "desc") == "desc")
+                return self._page(path, query, [self.issue_json(p) for p in items])
+            if method == "POST" and (m := re.fullmatch(r"/issues/(\d+)/labels", rest)):
+                n = int(m.group(1))
+                if n > len(self.pulls):
+                    return not_found
+                pr = self.pulls[n - 1]
+                for name in body["labels"]:
+                    if name not in pr["labels"]:
+                        pr["labels"].append(name)
+                        pr["updated_at"] = _now()
+                return 200, {}, [self.label_json(x) for x in pr["labels"]]
+            if method == "GET" and (m := re.fullmatch(r"/git/matching-refs/(.+)", rest)):
+                return 200, {}, [self.ref_json(r) for r in sorted(self.refs) if r.startswith(m.group(1))]
+            if method == "PUT" and (m := re.fullmatch(r"/contents/(.+)", rest)):
+                return self._put_contents(m.group(1), body)
             if m := re.fullmatch(r"/issues/(\d+)/comments", rest):
                 n = int(m.group(1))
                 found = self.comments.setdefault(n, [])
                 if method == "POST":
                     c = {"id": 5000 + sum(len(v) for v in self.comments.values()), "body": body["body"], "at": _now()}
                     found.append(c)
+                    if n <= len(self.pulls):
+                        self.pulls[n - 1]["updated_at"] = _now()
                     return 201, {}, self.comment_json(n, c)
                 return self._page(path, query, [self.comment_json(n, c) for c in found])
         return not_found
+
+    def _put_contents(self, path: str, body: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
+        """Create or update one file with a commit on ``branch``, as GitHub's contents API does."""
+        ref = f"heads/{body.get('branch') or 'main'}"
+        if ref not in self.refs:
+            return 404, {}, {"message": f"Branch {body.get('branch')} not found"}
+        parent = self.refs[ref]
+        files = dict(self.trees[self.commits[parent]["tree"]])
+        if path in files and body.get("sha") != blob_sha(files[path]):
+            if "sha" not in body:
+                return 422, {}, {"message": "Invalid request.\n\n\"sha\" wasn't supplied."}
+            return 409, {}, {"message": f"{path} does not match {body.get('sha')}"}
+        text = base64.b64decode(body["content"]).decode()
+        files[path] = text
+        tree = _sha(files)
+        self.trees[tree] = files
+        c = {"tree": tree, "parents": [parent], "message": body["message"]}
+        commit = _sha(c)
+        self.commits[commit] = c
+        self.refs[ref] = commit
+        r = self._api("repos", self.owner, self.name, "contents", path)
+        return 201 if path not in self.trees[self.commits[parent]["tree"]] else 200, {}, {
+            "content": {"name": path.rsplit("/", 1)[-1], "path": path, "sha": blob_sha(text), "size": len(text.encode()),
+                        "url": r, "html_url": r, "git_url": r, "download_url": r, "type": "file",
+                        "_links": {"self": r, "git": r, "html": r}},
+            "commit": self.commit_json(commit)}
 
     # -- the server ----------------------------------------------------------------------------------
     def start(self) -> None:
@@ -460,12 +550,22 @@ class FakeGitHub:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
                 body = json.loads(raw) if raw else None
-                status, headers, out = fake.handle(method, self.path, body, {k.lower(): v for k, v in self.headers.items()})
-                fake.log.append((method, urlsplit(self.path).path, status))
+                asked = {k.lower(): v for k, v in self.headers.items()}
+                status, headers, out = fake.handle(method, self.path, body, asked)
                 data = json.dumps(out).encode()
+                if method == "GET" and status == 200:
+                    etag = f'W/"{hashlib.sha1(data).hexdigest()}"'
+                    headers = {**headers, "ETag": etag}
+                    if asked.get("if-none-match") == etag:
+                        status, data = 304, b""
+                with fake.lock:
+                    fake.log.append((method, urlsplit(self.path).path, status))
+                    remaining = fake.limit - fake.counted()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("X-RateLimit-Limit", "5000")
+                self.send_header("X-RateLimit-Limit", str(fake.limit))
+                if "X-RateLimit-Remaining" not in headers:
+                    self.send_header("X-RateLimit-Remaining", str(max(0, remaining)))
                 for k, v in headers.items():
                     self.send_header(k, v)
                 self.send_header("Content-Length", str(len(data)))
@@ -480,6 +580,9 @@ class FakeGitHub:
 
             def do_PATCH(self) -> None:  # noqa: N802
                 self._serve("PATCH")
+
+            def do_PUT(self) -> None:  # noqa: N802
+                self._serve("PUT")
 
             def log_message(self, *args: Any) -> None:
                 return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -193,8 +194,11 @@ def sync_checkout(root: Path, files: dict[str, str]) -> None:
     Fault("POST", r"/repos/wheelfarm/farm/pulls", 403, headers={"Retry-After": "61"},
           message="You have exceeded a secondary rate limit."),
     Fault("POST", r"/repos/wheelfarm/farm/git/refs", 502, after=True),
-    Fault("PATCH", r"/repos/wheelfarm/farm/git/refs/heads/farm-bot/migrate/.*", 500),
-], ids=["502-after-create", "502-before-create", "403-secondary", "502-after-branch", "500-on-ref-update"])
+    Fault("PUT", r"/repos/wheelfarm/farm/contents/recipes/.*", 500),
+    Fault("PUT", r"/repos/wheelfarm/farm/contents/recipes/.*", 502, after=True),
+    Fault("POST", r"/repos/wheelfarm/farm/issues/\d+/labels", 502),
+], ids=["502-after-create", "502-before-create", "403-secondary", "502-after-branch", "500-on-commit",
+        "502-after-commit", "502-on-label"])
 def test_faults_end_with_one_pr_per_recipe_and_nothing_lost(tmp_path: Path, fake_github: FakeGitHub, sleeps: Sleeps,
                                                             fault: Fault) -> None:
     root = make_farm(tmp_path)
@@ -227,6 +231,6 @@ def test_waves_on_github(tmp_path: Path, fake_github: FakeGitHub, sleeps: Sleeps
     publish(root / "index", "wheelfarm-libtiff", plan.states["libtiff"].target)
     second = github_bot(root, fake_github, sleeps).run(updates=False)
     assert [a.recipe for a in second.actions] == ["tiffutil"]
-    journal = fake_github.files("farm-bot/state")["farm-bot-state.json"]
-    assert '"intents": {}' in journal
+    state = json.loads(fake_github.files("farm-bot/state")["farm-bot-state.json"])
+    assert json.loads(state["journal"])["intents"] == {}
     assert github_bot(root, fake_github, sleeps).run(updates=False).actions == ()
