@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -107,12 +107,6 @@ class Record:
     def put(self, entry: Published) -> Record:
         kept = [f for f in self.files if f.filename != entry.filename]
         return Record(tuple(sorted([*kept, entry], key=lambda f: f.filename)))
-
-    def change(self, filename: str, **changes: Any) -> Record:
-        entry = self.get(filename)
-        if entry is None:
-            raise RecordError(f"{filename} is not published in this index")
-        return self.put(replace(entry, **changes))
 
     def projects(self) -> dict[str, tuple[Published, ...]]:
         """Normalized project name -> its files, names in order."""
