@@ -106,7 +106,7 @@ def bucket(tmp_path: Path) -> Iterator[Bucket]:
     folder.mkdir(parents=True)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
                                              functools.partial(_Quiet, directory=str(folder.parent)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     try:
         yield Bucket(folder, f"http://127.0.0.1:{server.server_address[1]}/assets")
     finally:
@@ -120,7 +120,7 @@ def served_index(tmp_path: Path) -> Iterator[tuple[Path, str]]:
     index = tmp_path / "index"
     index.mkdir()
     server = make_server(index, port=0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     try:
         yield index, f"http://127.0.0.1:{server.server_address[1]}/simple/"
     finally:
