@@ -14,9 +14,10 @@ from types import MappingProxyType
 from typing import Any
 
 from farm.graph import Graph
+from farm.kinds import kind_of
 from farm.pins import Pins
 from farm.platforms import Platform
-from farm.recipe.model import parse_requirement
+from farm.recipe.model import Recipe, parse_requirement
 from farm.recipe.render import RecipeDocument, RecipeError, render, variants
 from farm.recipe.schema import is_condition
 
@@ -36,10 +37,25 @@ class RecipeFacts:
     updates: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     #: why the recipe could not be rendered (the bot reports it and leaves the recipe alone)
     error: str | None = None
+    #: the default variant, rendered (None when it does not render)
+    rendered: Recipe | None = field(default=None, compare=False, repr=False)
 
     @property
     def wheel_version(self) -> str:
+        """The version of the library wheel (``4.5.0.post1``); see :meth:`published_version` for every kind."""
         return f"{self.version}.post{self.build_number}" if self.build_number else self.version
+
+    def dist(self, namespace: str) -> str:
+        """The distribution its wheels are published as (a Python package keeps its own name)."""
+        if self.rendered is None:
+            return f"{namespace}-{self.name}"
+        return kind_of(self.rendered).dist_name(self.rendered, namespace)
+
+    def published_version(self, namespace: str) -> str:
+        """The version its wheel carries (a Python package's is ``2.2.0+wheelfarm.N``)."""
+        if self.rendered is None:
+            return self.wheel_version
+        return kind_of(self.rendered).wheel_version(self.rendered, namespace)
 
 
 def _entries(values: object) -> Iterator[str]:
@@ -95,6 +111,7 @@ def read_facts(documents: Mapping[str, RecipeDocument], pins: Pins, platform: Pl
             build_number=recipe.build_number,
             maintainers=recipe.maintainers,
             updates=recipe.updates,
+            rendered=recipe,
             **common,
         )
     return out

@@ -133,7 +133,15 @@ class Plan:
 
 
 def bumped(current: Version, by: int) -> Version:
-    """``4.5.0`` -> ``4.5.0.post1``; ``4.5.0.post1`` -> ``4.5.0.post2``."""
+    """``4.5.0`` -> ``4.5.0.post1``; ``4.5.0.post1`` -> ``4.5.0.post2``.
+
+    A Python package's farm build counts in its local label, since its public version is
+    upstream's: ``2.2.0+wheelfarm`` -> ``2.2.0+wheelfarm.1`` -> ``2.2.0+wheelfarm.2``.
+    """
+    if current.local:
+        word, _, number = current.local.partition(".")
+        n = int(number) if number.isdigit() else 0
+        return Version(f"{current.public}+{word}.{n + by}")
     post = (current.post or 0) + by
     return Version(f"{current.base_version}.post{post}")
 

@@ -92,7 +92,11 @@ class _RecipeLint:
             chosen = options(self.doc)
         except RecipeError:
             chosen = {}
-        context = base_context(self.pins, self.platform, variants(self.doc, self.pins)[0], chosen)
+        try:
+            first = variants(self.doc, self.pins)[0]
+        except RecipeError:  # an unreadable python.requires: F025 reports it
+            first = variants(self.doc)[0]
+        context = base_context(self.pins, self.platform, first, chosen)
         ok = True
         ctx = data.get("context")
         if isinstance(ctx, dict):
