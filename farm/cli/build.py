@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import time
+from pathlib import Path
 
+from farm import reproducible
 from farm.build import Builder
 from farm.cli._common import add_platform, add_root, catalog, settings
+from farm.settings import Settings
 
 
 class _Printer:
@@ -50,6 +54,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="repair to the platform policy of pins.yaml (fails if the wheel cannot meet it)")
     parser.add_argument("--variant", action="append", metavar="KEY=VALUE", default=[],
                         help="build only the variants with this value (e.g. interface=lp64)")
+    parser.add_argument("--check-reproducible", action="store_true",
+                        help="build twice, in different folders at different times, and compare the wheels "
+                             "byte for byte (exit 1 naming the first difference)")
     parser.add_argument("--option", action="append", metavar="KEY=VALUE",
                         help="pick a non-release build option of recipes that declare it (e.g. kernels=haswell)")
     add_root(parser)
@@ -65,6 +72,8 @@ def run(args: argparse.Namespace) -> int:
     only = dict(item.partition("=")[::2] for item in args.variant)
     builder = Builder(settings(args), cat, _Printer(), test=not args.no_test, force=args.force,
                       strict_policy=args.strict_policy, only_variants=only)
+    if args.check_reproducible:
+        return _check_reproducible(builder, names)
     start = time.monotonic()
     results = builder.build(names)
     for r in results:
@@ -75,3 +84,19 @@ def run(args: argparse.Namespace) -> int:
     print(f"{len(results)} wheel(s), {sum(not r.skipped for r in results)} built, "
           f"{time.monotonic() - start:.1f}s", file=sys.stderr)
     return 0
+
+
+def _check_reproducible(builder: Builder, names: list[str]) -> int:
+    """Two builds of ``names`` (and what they link) from scratch; every wheel compared byte for byte."""
+    def build_round(round_settings: Settings) -> list[Path]:
+        one = dataclasses.replace(builder, settings=round_settings, force=True)
+        return [r.wheel for r in one.build(names)]
+
+    report = reproducible.check(builder.settings, build_round)
+    for c in report.comparisons:
+        first, second = c.sha256
+        print(f"{c.wheel}\n  first   {first or '-'}  {c.first or ''}\n  second  {second or '-'}  {c.second or ''}")
+        print("  identical" if c.identical else f"  DIFFERENT: {c.difference}")
+    print(f"{sum(c.identical for c in report.comparisons)} of {len(report.comparisons)} wheel(s) byte-identical "
+          f"(rounds in {report.folders[0]} and {report.folders[1]})", file=sys.stderr)
+    return 0 if report.identical else 1
