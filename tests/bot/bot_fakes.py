@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -375,10 +376,11 @@ class FakeGitHub:
                 return fault.status, fault.headers, {"message": fault.message}
         return status, out_headers, out
 
-    def _page(self, path: str, query: dict[str, str], items: list[Any]) -> tuple[int, dict[str, str], Any]:
+    def _page(self, path: str, query: dict[str, str], items: list[Any],
+              shape: Callable[[Any], Any] | None = None) -> tuple[int, dict[str, str], Any]:
         per_page = min(int(query.get("per_page", "30")), self.page_size)
         page = int(query.get("page", "1"))
-        chunk = items[(page - 1) * per_page: page * per_page]
+        chunk = [shape(x) if shape else x for x in items[(page - 1) * per_page: page * per_page]]
         links = []
         last = max(1, -(-len(items) // per_page))
         params = {k: v for k, v in query.items() if k != "page"}
@@ -451,7 +453,7 @@ class FakeGitHub:
                     items = [p for p in items if p["state"] == query.get("state", "open")]
                 if "head" in query:
                     items = [p for p in items if f"{self.owner}:{p['head']['ref']}" == query["head"]]
-                return self._page(path, query, [self.pr_json(p) for p in items])
+                return self._page(path, query, items, self.pr_json)
             if method == "POST" and rest == "/pulls":
                 if not any(r == f"heads/{body['head']}" for r in self.refs):
                     return 422, {}, {"message": "Validation Failed", "errors": [{"field": "head", "code": "invalid"}]}
@@ -488,7 +490,7 @@ class FakeGitHub:
                     items = [p for p in items if p["updated_at"] >= query["since"]]
                 key = "updated_at" if query.get("sort") == "updated" else "created_at"
                 items.sort(key=lambda p: (p[key], p["number"]), reverse=query.get("direction", "desc") == "desc")
-                return self._page(path, query, [self.issue_json(p) for p in items])
+                return self._page(path, query, items, self.issue_json)
             if method == "POST" and (m := re.fullmatch(r"/issues/(\d+)/labels", rest)):
                 n = int(m.group(1))
                 if n > len(self.pulls):
