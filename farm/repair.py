@@ -198,7 +198,9 @@ def policy_violations(wheel: Path, plat: str, exclude: Sequence[str] = ()) -> Po
                             found.add(TooNew(member.filename, symbol, version, library))
                 except ELFError as exc:
                     raise RepairError(f"{wheel.name}: {member.filename} is not a readable ELF file ({exc})") from None
-    ordered = sorted(found, key=lambda t: (_version_key(t.version.partition("_")[2]), t.file, t.symbol), reverse=True)
+    # the newest version first (what the policy would have to allow), then by file and symbol
+    ordered = sorted(sorted(found), key=lambda t: (t.version.partition("_")[0],
+                                                   _version_key(t.version.partition("_")[2])), reverse=True)
     return PolicyCheck(plat, newest, tuple(ordered))
 
 
