@@ -10,16 +10,17 @@ branch=${FARM_INDEX_BRANCH:-farm-index}
 wheels=()
 for w in "$@"; do wheels+=("$(realpath "$w")"); done
 site=$(mktemp -d)
-trap 'git worktree remove --force "$site" >/dev/null 2>&1 || true' EXIT
+scratch="publish-$$"  # the first publication's orphan branch, local to this run
+trap 'git worktree remove --force "$site" >/dev/null 2>&1 || true; git branch -D "$scratch" >/dev/null 2>&1 || true' EXIT
 if git fetch --quiet --no-tags --depth=1 origin "refs/heads/$branch" 2>/dev/null; then
   git worktree add --quiet --detach "$site" FETCH_HEAD
 else
   git worktree add --quiet --detach "$site"
-  git -C "$site" checkout --quiet --orphan "$branch"
+  git -C "$site" checkout --quiet --orphan "$scratch"
   git -C "$site" rm -rq --cached . && git -C "$site" clean -fdxq
 fi
 FARM_INDEX="$site" farm index "${wheels[@]}"
-git -C "$site" add -A
+git -C "$site" add -A -- . ":(exclude).lock"  # the lock is farm index's own, not a page
 if git -C "$site" diff --cached --quiet; then
   echo "the index already has these wheels"
   exit 0
