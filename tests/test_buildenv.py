@@ -35,3 +35,24 @@ def test_environment_is_scrubbed_and_points_at_host_wheels(tmp_path: Path) -> No
 def test_missing_system_tool_names_the_package() -> None:
     with pytest.raises(MissingTool, match="apt-get install gcc"):
         check_tools(recipe(), {"c_compiler": "no-such-cc-farm"})
+
+
+def test_source_date_epoch_and_the_prefix_map_of_a_symlinked_tree(tmp_path: Path) -> None:
+    from farm.buildenv import tree_flags
+    from farm.reproducible import FIXED_EPOCH
+
+    real = BuildTree(tmp_path / "real").fresh()
+    (tmp_path / "link").symlink_to(real.root)
+    tree = BuildTree(tmp_path / "link")
+    env = build_environment(recipe(), tree, namespace="wheelfarm", dep_roots=[], tools={}, cpu_count=1,
+                            caller_env={})
+    assert env["SOURCE_DATE_EPOCH"] == str(FIXED_EPOCH)  # /r/demo is in no repository
+    assert env["CFLAGS"].split() == ["-O2", "-fPIC", f"-ffile-prefix-map={tree.root}=.",
+                                     f"-ffile-prefix-map={real.root}=."] == env["FFLAGS"].split()
+    assert tree_flags(tree.root) == env["CFLAGS"].split()[2:]
+    given = build_environment(recipe(), tree, namespace="wheelfarm", dep_roots=[], tools={}, cpu_count=1,
+                              caller_env={"SOURCE_DATE_EPOCH": "1700000000"})
+    assert given["SOURCE_DATE_EPOCH"] == "1700000000"
+    fixed = build_environment(recipe(), tree, namespace="wheelfarm", dep_roots=[], tools={}, cpu_count=1,
+                              caller_env={"SOURCE_DATE_EPOCH": "1700000000"}, source_date_epoch=1600000000)
+    assert fixed["SOURCE_DATE_EPOCH"] == "1600000000"
