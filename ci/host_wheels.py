@@ -3,7 +3,7 @@ that DEST lacks: those a change does not rebuild, which CI takes from the farm's
 the versions the pins ask for. The farm's builder finds host dependencies in its
 wheelhouse; the earlier waves' wheels are already there.
 
-Usage: python ci/host_wheels.py RECIPE --platform linux-x86_64 --index-url URL --dest wheelhouse
+Usage: python ci/host_wheels.py RECIPE --platform linux-x86_64 --index-url URL/simple/ --dest wheelhouse
 """
 
 from __future__ import annotations
@@ -25,15 +25,16 @@ def main() -> int:
     parser.add_argument("--platform", required=True)
     parser.add_argument("--index-url", default="", help="the farm's index (PEP 503); empty: fetch nothing")
     parser.add_argument("--dest", type=Path, required=True)
+    parser.add_argument("--root", type=Path, default=Path(__file__).resolve().parents[1], help="the farm's repository")
     args = parser.parse_args()
     dest = args.dest.resolve()
     dest.mkdir(parents=True, exist_ok=True)
-    settings = load_settings(Path(__file__).resolve().parents[1], overrides={"wheelhouse": str(dest)})
+    settings = load_settings(args.root, overrides={"wheelhouse": str(dest)})
     builder = Builder(settings, Catalog.from_settings(settings, parse(args.platform)))
     missing = []
     for name in builder.catalog.graph().dependencies(args.recipe, transitive=True):
         try:
-            print(f"{name}: {builder.wheel_for(name).name} (built by an earlier wave)")
+            print(f"{name}: {builder.wheel_for(name).name} (already there: an earlier wave built it)")
         except BuildError:
             missing.append(name)
     for name in missing:

@@ -66,3 +66,24 @@ def test_a_plan_of_other_files_is_refused_before_building(farm: Path) -> None:
     assert done.returncode == 1
     assert "base: the checked-out recipes give build key" in done.stderr and "check out the plan's head" in done.stderr
     assert not (farm / "wheelhouse").exists()
+
+
+HOST_WHEELS = Path(__file__).resolve().parents[2] / "ci" / "host_wheels.py"
+
+
+@pytest.mark.skipif(current().name != "linux-x86_64", reason="the wheels are built here for linux-x86_64")
+def test_host_wheels_fetches_what_the_wave_lacks_from_the_index(farm: Path, tmp_path: Path) -> None:
+    assert farm_cmd(farm, "build", "mid", "--no-test").returncode == 0  # base, then mid, into the index
+    dest = tmp_path / "wheelhouse"
+    dest.mkdir()
+    mid = next((farm / "wheelhouse").glob("wheelfarm_mid-*.whl"))
+    (dest / mid.name).write_bytes(mid.read_bytes())  # an earlier wave built mid
+    cmd = [sys.executable, str(HOST_WHEELS), "top", "--platform", "linux-x86_64", "--dest", str(dest),
+           "--root", str(farm)]
+    lonely = subprocess.run(cmd, capture_output=True, text=True)
+    assert lonely.returncode == 1 and "wheelfarm-base==1.0.*: neither built by this change" in lonely.stderr
+    done = subprocess.run([*cmd, "--index-url", (farm / "index" / "simple").as_uri() + "/"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name.split("-")[0] for p in dest.glob("*.whl")) == ["wheelfarm_base", "wheelfarm_mid"]
+    assert f"mid: {mid.name} (already there" in done.stdout
