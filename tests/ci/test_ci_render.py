@@ -55,18 +55,53 @@ def _triggers(doc: dict[Any, Any]) -> dict[str, Any]:
     return on if isinstance(on, dict) else {str(on): None}
 
 
+def security_problems(name: str, doc: dict[Any, Any]) -> list[str]:
+    """Every break of the rules: no pull_request_target, `permissions: {}` on top and some on
+    each job, every action pinned by a full commit, reusable workflows only local ones."""
+    problems = []
+    if "pull_request_target" in _triggers(doc):
+        problems.append(f"{name}: pull_request_target")
+    if doc.get("permissions") != {}:
+        problems.append(f"{name}: top-level permissions must be {{}}")
+    for job_id, job in doc.get("jobs", {}).items():
+        if "permissions" not in job:
+            problems.append(f"{name}: job {job_id} says no permissions")
+        if "uses" in job and not job["uses"].startswith("./.github/workflows/"):
+            problems.append(f"{name}: job {job_id} calls {job['uses']}")
+        for step in job.get("steps", []):
+            if "uses" in step and not PINNED.match(step["uses"]):
+                problems.append(f"{name}: job {job_id}: {step['uses']} is not pinned by commit")
+    return problems
+
+
 def test_security_rules() -> None:
-    for name, doc in _workflows().items():
-        assert "pull_request_target" not in _triggers(doc), name
-        assert doc["permissions"] == {}, f"{name}: top-level permissions must be {{}}"
-        for job_id, job in doc["jobs"].items():
-            assert "permissions" in job, f"{name}: job {job_id} must say its permissions"
-            if "uses" in job:
-                assert job["uses"].startswith("./.github/workflows/"), f"{name}: {job_id} calls a foreign workflow"
-            for step in job.get("steps", []):
-                if "uses" in step:
-                    assert PINNED.match(step["uses"]), f"{name}: {job_id}: {step['uses']} is not pinned by commit"
-    assert _triggers(_workflows()["pull-request.yml"]) == {"pull_request": {}}
+    docs = _workflows()
+    assert [p for name, doc in docs.items() for p in security_problems(name, doc)] == []
+    assert _triggers(docs["pull-request.yml"]) == {"pull_request": {}}
+
+
+def test_the_security_check_catches_each_break() -> None:
+    bad = yaml.safe_load("""
+on: {pull_request_target: {}}
+permissions: write-all
+jobs:
+  a:
+    runs-on: ubuntu-24.04
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-python@5fda3b95
+  b:
+    uses: someone/else/.github/workflows/x.yml@main
+    permissions: {}
+""")
+    assert security_problems("bad.yml", bad) == [
+        "bad.yml: pull_request_target",
+        "bad.yml: top-level permissions must be {}",
+        "bad.yml: job a says no permissions",
+        "bad.yml: job a: actions/checkout@v4 is not pinned by commit",
+        "bad.yml: job a: actions/setup-python@5fda3b95 is not pinned by commit",
+        "bad.yml: job b calls someone/else/.github/workflows/x.yml@main",
+    ]
 
 
 def test_secrets_and_writes_stay_out_of_pull_requests() -> None:
