@@ -41,6 +41,9 @@ class Recorder:
     def info(self, message: str) -> None:
         pass
 
+    def log_file(self, recipe: str, path: Path) -> None:
+        pass
+
 
 def main() -> None:
     ap = argparse.ArgumentParser()

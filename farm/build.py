@@ -28,6 +28,7 @@ from farm.errors import FarmError
 from farm.extract import apply_patches, extract
 from farm.fetch import FetchError, Fetched, SourceCache, sha256_file
 from farm.index import publish
+from farm.installer import choose as choose_installer
 from farm.kinds import Job, Kind, TestJob, kind_of
 from farm.linkcheck import LinkError, check_wheel
 from farm.pack import HostDependency, Packed
@@ -184,6 +185,7 @@ class Builder:
         tree = BuildTree(build_root(work)).fresh()  # one path length: see farm.reproducible
         log.parent.mkdir(parents=True, exist_ok=True)
         log.write_text(f"farm {__version__} building {recipe.name} {recipe.wheel_version} [{vid}]\n", encoding="utf-8")
+        self.reporter.log_file(recipe.name, log)
 
         kind = kind_of(recipe)
         fetched: list[Fetched] = []
@@ -276,7 +278,8 @@ class Builder:
         if self.test:
             with self._stage(recipe, "test", seconds):
                 compiled.kind.test(TestJob(recipe, s.namespace, repaired.wheel, compiled.kind.dist_name(recipe, s.namespace),
-                                           s.index, work / "test", log, packed, linked))
+                                           s.index, work / "test", log, packed, linked,
+                                           choose_installer(s.installer, cache=s.cache, environ=os.environ)))
         with self._stage(recipe, "publish", seconds):
             s.wheelhouse.mkdir(parents=True, exist_ok=True)
             final = s.wheelhouse / repaired.wheel.name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Protocol
 
 __all__ = ["NullReporter", "Reporter"]
@@ -16,6 +17,10 @@ class Reporter(Protocol):
 
     def info(self, message: str) -> None: ...
 
+    def log_file(self, recipe: str, path: Path) -> None:
+        """The build log ``recipe``'s stages write to from now on (a printer may show its tail)."""
+        ...
+
 
 class NullReporter:
     def stage(self, recipe: str, name: str) -> None:
@@ -28,4 +33,7 @@ class NullReporter:
         pass
 
     def info(self, message: str) -> None:
+        pass
+
+    def log_file(self, recipe: str, path: Path) -> None:
         pass

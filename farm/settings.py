@@ -36,6 +36,8 @@ class Settings:
     index: Path
     source_order: tuple[str, ...]
     download_timeout: float
+    #: what makes the test environments: "auto" (uv where installed, else pip), "uv" or "pip"
+    installer: str = "auto"
 
     @property
     def pins_file(self) -> Path:
@@ -98,6 +100,8 @@ def load_settings(root: Path | None = None, environ: Mapping[str, str] | None = 
         timeout = float(values["download_timeout"])
     except ValueError:
         raise SettingsError(f"download_timeout {values['download_timeout']!r} must be a number of seconds") from None
+    if str(values["installer"]) not in ("auto", "uv", "pip"):
+        raise SettingsError(f"installer {values['installer']!r} may only be 'auto', 'uv' or 'pip'")
     return Settings(
         root=root,
         namespace=namespace,
@@ -108,4 +112,5 @@ def load_settings(root: Path | None = None, environ: Mapping[str, str] | None = 
         index=path("index"),
         source_order=order,
         download_timeout=timeout,
+        installer=str(values["installer"]),
     )

@@ -6,12 +6,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from farm.errors import FarmError
 from farm.index import publish
+from farm.installer import Command, Installer
 from farm.recipe.model import Recipe
 
 __all__ = ["WheelTestFailed", "test_wheel"]
@@ -21,21 +22,32 @@ class WheelTestFailed(FarmError, RuntimeError):
     pass
 
 
-def _run(cmd: Sequence[str], *, cwd: Path, env: dict[str, str], log: Path, what: str) -> None:
+def _run(cmd: Sequence[str], *, cwd: Path, env: dict[str, str], log: Path, what: str, check: bool = True) -> bool:
+    """Run ``cmd`` with its output in ``log``; raise :class:`WheelTestFailed` when it fails (unless not ``check``)."""
     with log.open("a", encoding="utf-8") as out:
         out.write(f"$ {' '.join(cmd) if len(cmd) > 1 else cmd[0]}\n")
         out.flush()
+        start = time.monotonic()
         result = subprocess.run(list(cmd), cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL)
-    if result.returncode != 0:
+        out.write(f"({time.monotonic() - start:.3f} s)\n")
+    if result.returncode != 0 and check:
         tail = log.read_text(encoding="utf-8", errors="replace").splitlines()[-12:]
         raise WheelTestFailed(f"{what} failed (exit {result.returncode}); last lines of {log}:\n" +
                               "\n".join("    " + t for t in tail))
+    return result.returncode == 0
+
+
+def _installer_run(command: Command, *, cwd: Path, log: Path, what: str, check: bool = True) -> bool:
+    return _run(command.argv, cwd=cwd, env=dict(command.env), log=log, what=what, check=check)
 
 
 def test_wheel(recipe: Recipe, wheel: Path, *, dist: str, namespace: str, published: Path, work: Path,
-               log: Path, executables: Sequence[str]) -> None:
-    """Raise :class:`WheelTestFailed` unless the recipe's tests pass against ``wheel``."""
+               log: Path, executables: Sequence[str], installer: Installer) -> None:
+    """Raise :class:`WheelTestFailed` unless the recipe's tests pass against ``wheel``.
+
+    ``installer`` makes the environment and installs into it (:func:`farm.installer.choose`).
+    """
     shutil.rmtree(work, ignore_errors=True)
     staging = work / "index"
     files = published / "files"
@@ -48,22 +60,22 @@ def test_wheel(recipe: Recipe, wheel: Path, *, dist: str, namespace: str, publis
                 shutil.copy2(f, staging / "files" / f.name)
     publish(staging, [wheel])
     venv = work / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True)
-    py = str(venv / "bin" / "python")
-    env = {k: v for k, v in os.environ.items() if k in ("LANG", "LC_ALL", "HOME", "TERM", "PIP_CACHE_DIR",
-                                                        "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS",
-                                                        "PIP_CONFIG_FILE", "PIP_TRUSTED_HOST")}
+    env = {k: v for k, v in os.environ.items() if k in ("LANG", "LC_ALL", "HOME", "TERM")}
     env["PATH"] = os.pathsep.join([str(venv / "bin"), "/usr/local/bin", "/usr/bin", "/bin"])
     env["VIRTUAL_ENV"] = str(venv)
+    _installer_run(installer.create(venv, env), cwd=work, log=log,
+                   what=f"creating a virtual environment with {installer.name}")
     version = wheel.name.split("-")[1]
     # our wheels only from our index (no name on another index can stand in for them) ...
-    _run([py, "-m", "pip", "install", "-q", "--disable-pip-version-check", "--index-url",
-          (staging / "simple").as_uri() + "/", f"{dist}=={version}"], cwd=work, env=env, log=log,
-         what=f"installing {dist}=={version} from the index")
-    # ... and the tools the tests use from the machine's configured index
-    extra = ["pkgconf", *recipe.test.requires]
-    _run([py, "-m", "pip", "install", "-q", "--disable-pip-version-check", *extra], cwd=work, env=env, log=log,
-         what="installing test tools")
+    _installer_run(installer.install(venv, [f"{dist}=={version}"], env, index=(staging / "simple").as_uri() + "/"),
+                   cwd=work, log=log, what=f"installing {dist}=={version} from the index")
+    # ... and the tools the tests use from the machine's configured index: from the cache
+    # when an earlier build brought them (nothing is fetched twice), else from the index
+    tools = ["pkgconf", *recipe.test.requires]
+    cached = installer.install_cached(venv, tools, env)
+    if cached is None or not _installer_run(cached, cwd=work, log=log, what="installing test tools", check=False):
+        _installer_run(installer.install(venv, tools, env), cwd=work, log=log, what="installing test tools")
+    py = str(venv / "bin" / "python")
     tests = work / "tests"
     tests.mkdir()
     for name in recipe.test.files:

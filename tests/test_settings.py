@@ -22,3 +22,10 @@ def test_unknown_setting(tmp_path: Path) -> None:
     (tmp_path / "farm.toml").write_text('namepsace = "x"\n')
     with pytest.raises(SettingsError, match="unknown setting 'namepsace'"):
         load_settings(tmp_path, environ={})
+
+
+def test_installer_setting(tmp_path: Path) -> None:
+    assert load_settings(tmp_path, environ={}).installer == "auto"
+    assert load_settings(tmp_path, environ={"FARM_INSTALLER": "pip"}).installer == "pip"
+    with pytest.raises(SettingsError, match="installer 'conda' may only be 'auto', 'uv' or 'pip'"):
+        load_settings(tmp_path, environ={"FARM_INSTALLER": "conda"})

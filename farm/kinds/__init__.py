@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from farm.buildenv import BuildTree
+from farm.installer import Installer
 from farm.pack import HostDependency, Packed
 from farm.recipe.model import Recipe
 
@@ -58,6 +59,8 @@ class TestJob:
     packed: Packed
     #: sonames of every farm library the wheel links, directly or through its dependencies
     farm_sonames: Sequence[str]
+    #: what makes the fresh environment and installs into it (the ``installer`` setting)
+    installer: Installer
 
 
 class Kind(Protocol):

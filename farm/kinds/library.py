@@ -41,4 +41,4 @@ class LibraryKind:
 
     def test(self, job: TestJob) -> None:
         test_wheel(job.recipe, job.wheel, dist=job.dist, namespace=job.namespace, published=job.published,
-                   work=job.work, log=job.log, executables=job.packed.executables)
+                   work=job.work, log=job.log, executables=job.packed.executables, installer=job.installer)
