@@ -11,38 +11,12 @@ from pathlib import Path
 from farm import reproducible
 from farm.build import Builder
 from farm.cli._common import add_platform, add_root, catalog, settings
+from farm.cli._printer import printer
 from farm.settings import Settings
 
 
-class _Printer:
-    """One line per stage with right-aligned timings; a download bar on terminals."""
-
-    def __init__(self) -> None:
-        self.tty = sys.stderr.isatty()
-        self.last = 0.0
-
-    def stage(self, recipe: str, name: str) -> None:
-        if self.tty:
-            print(f"  {recipe:<16} {name:<10} ...", end="\r", file=sys.stderr, flush=True)
-
-    def stage_done(self, recipe: str, name: str, seconds: float, note: str = "") -> None:
-        line = f"  {recipe:<16} {name:<10} {note}"
-        print(f"{line:<64}{seconds:8.1f}s", file=sys.stderr, flush=True)
-
-    def download(self, done: int, total: int | None) -> None:
-        now = time.monotonic()
-        if not self.tty or now - self.last < 0.1:
-            return
-        self.last = now
-        if total:
-            filled = int(30 * done / total)
-            print(f"    [{'#' * filled}{'.' * (30 - filled)}] {done / 1e6:6.1f}/{total / 1e6:.1f} MB",
-                  end="\r", file=sys.stderr, flush=True)
-        else:
-            print(f"    {done / 1e6:6.1f} MB", end="\r", file=sys.stderr, flush=True)
-
-    def info(self, message: str) -> None:
-        print(f"  note: {message}", file=sys.stderr, flush=True)
+#: the printer of every command that builds (``farm ci run`` too)
+_Printer = printer
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -70,12 +44,16 @@ def run(args: argparse.Namespace) -> int:
         print("farm build: name recipes to build, or --all", file=sys.stderr)
         return 2
     only = dict(item.partition("=")[::2] for item in args.variant)
-    builder = Builder(settings(args), cat, _Printer(), test=not args.no_test, force=args.force,
+    shown = printer()
+    builder = Builder(settings(args), cat, shown, test=not args.no_test, force=args.force,
                       strict_policy=args.strict_policy, only_variants=only)
     if args.check_reproducible:
         return _check_reproducible(builder, names)
     start = time.monotonic()
-    results = builder.build(names)
+    try:
+        results = builder.build(names)
+    finally:
+        shown.close()  # the live line and the log fold end before any error is printed
     for r in results:
         for hint in r.hints:
             print(f"hint: {hint}", file=sys.stderr)
