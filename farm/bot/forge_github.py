@@ -14,8 +14,9 @@ listing it read — and:
 
 - finds its PRs with the issues API filtered by the label :data:`LABEL` (the pulls API
   filters by nothing the bot owns: ``head`` is an exact name, not a prefix), newest update
-  first and only those updated since the newest update it has seen, with ``If-None-Match``;
-  a pass in which no bot PR changed reads them for free. A PR it does not know yet costs
+  first and only those updated since a watermark, with ``If-None-Match``; a pass in which
+  no bot PR changed reads them for free. The watermark moves to the newest update seen
+  when the answer outgrows a page, so the query keeps its URL (and its ETag) otherwise. A PR it does not know yet costs
   one read, once. Every PR is listed in full (the old way) when the memory is empty or
   older than :data:`FULL_READ_AFTER_S`, so a PR that lost its label is found again;
 - lists its branches with ``git/matching-refs/heads/farm-bot`` (conditional), once per pass
@@ -26,8 +27,8 @@ listing it read — and:
 - writes a one-file change on a branch it has just created with one contents-API call, and
   the state file the same way.
 
-``cache=False`` turns the memory and conditional requests off: every pass lists every PR
-and asks GitHub about every branch (what the call benchmark measures against).
+``cache=False`` turns the memory, the label and conditional requests off: every pass lists
+every PR and asks GitHub about every branch (what the call benchmark measures against).
 
 The token is handed to github3.py and kept nowhere else; no message includes it.
 """
@@ -556,7 +557,7 @@ class GitHubForge:
                             {"state": "all", "sort": "updated", "direction": "desc"})
         assert items is not None
         self.memory.prs = {str(p["number"]): _record(p) for p in items if str(p["head"]["ref"]).startswith(BOT_PREFIX)}
-        self.memory.since = max((str(p["updated_at"]) for p in items), default="")
+        self.memory.since = max((str(p["updated_at"]) for p in items), default="1970-01-01T00:00:00Z")
         self.memory.full_read_at = self.clock()
         self.memory.etags.pop("prs", None)
 
@@ -581,7 +582,8 @@ class GitHubForge:
                            state="merged" if merged_at is not None else str(item["state"]),
                            labelled=any(label.get("name") == LABEL for label in item.get("labels") or ()))
             self.memory.prs[str(rec["number"])] = rec
-        self.memory.since = max([self.memory.since, *(str(i["updated_at"]) for i in items)])
+        if len(items) >= _PAGE:  # moved on only when the answer outgrows a page: the same URL keeps its ETag
+            self.memory.since = max([self.memory.since, *(str(i["updated_at"]) for i in items)])
 
     def _label(self, number: int) -> None:
         self._call(f"label pull request #{number}", lambda: self._send(
@@ -642,7 +644,7 @@ class GitHubForge:
             return self._remember(_record(answer.data))
 
         pr = self._call(f"open a pull request from {head}", create, recover=lambda: self._open(head))
-        if self.cache and not self.memory.prs.get(str(pr.number), {}).get("labelled"):
+        if self.cache and head.startswith(BOT_PREFIX) and not self.memory.prs.get(str(pr.number), {}).get("labelled"):
             self._label(pr.number)
         return pr
 

@@ -8,10 +8,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from bot_fakes import FakeGitHub, Fault, commit_all, make_farm, publish
+from bot_fakes import FakeGitHub, Fault, commit_all, git, make_farm, publish
 
 from farm.bot.forge import FileChange, ForgeError
-from farm.bot.forge_github import GitHubForge, RetryPolicy
+from farm.bot.forge_github import LABEL, GitHubForge, RetryPolicy
 from farm.bot.index_reader import IndexReader
 from farm.bot.runner import Effects, Runner
 from farm.bot.versions import Response
@@ -234,3 +234,133 @@ def test_waves_on_github(tmp_path: Path, fake_github: FakeGitHub, sleeps: Sleeps
     state = json.loads(fake_github.files("farm-bot/state")["farm-bot-state.json"])
     assert json.loads(state["journal"])["intents"] == {}
     assert github_bot(root, fake_github, sleeps).run(updates=False).actions == ()
+
+
+# -- what a pass costs ------------------------------------------------------------------------------
+
+
+def counted_in(fake: FakeGitHub, fn: Callable[[], object]) -> tuple[int, int]:
+    """(calls counted against the rate limit, 304s) while ``fn`` runs."""
+    before, before_all = fake.counted(), len(fake.log)
+    fn()
+    calls = fake.counted() - before
+    return calls, len(fake.log) - before_all - calls
+
+
+def test_a_304_is_not_counted_and_the_server_says_so(fake_github: FakeGitHub, sleeps: Sleeps) -> None:
+    seeded(fake_github)
+    forge = connect(fake_github, sleeps)
+    assert counted_in(fake_github, lambda: forge.branch_head("main")) == (1, 0)
+    assert counted_in(fake_github, lambda: forge.branch_head("main")) == (0, 1)  # If-None-Match, unchanged
+    fake_github.seed({"README.md": "changed\n"})
+    assert counted_in(fake_github, lambda: forge.branch_head("main")) == (1, 0)
+    assert forge.branch_head("main") == fake_github.refs["heads/main"]
+
+
+def test_a_pass_with_nothing_new_reads_the_bot_s_prs_for_free(tmp_path: Path, fake_github: FakeGitHub,
+                                                              sleeps: Sleeps) -> None:
+    root = make_farm(tmp_path)
+    assert main(["migrate", "new", "--pin", "zlib=1.2.13", "--root", str(root)]) == 0
+    commit_all(root, "migration")
+    publish(root / "index", "wheelfarm-zlib", "1.2.13")
+    mirror(fake_github, root)
+    first = github_bot(root, fake_github, sleeps).run(updates=False)
+    assert [a.recipe for a in first.actions] == ["libtiff"]
+    assert [x["labels"] for x in fake_github.pulls] == [[LABEL]]
+    github_bot(root, fake_github, sleeps).run(updates=False)
+    calls, free = counted_in(fake_github, lambda: github_bot(root, fake_github, sleeps).run(updates=False))
+    assert (calls, free) == (2, 1)  # the repository and the state file; the bot's PRs: 304
+    assert fake_github.count("PUT", r".*/contents/farm-bot-state.json") == 3  # not rewritten when nothing changed
+
+    # a person merges the PR: the next pass reads it through the label, not by listing every PR
+    sync_checkout(root, fake_github.merge(1))
+    pulls = fake_github.count("GET", r"/repos/wheelfarm/farm/pulls")
+    report = github_bot(root, fake_github, sleeps).run(updates=False)
+    assert fake_github.count("GET", r"/repos/wheelfarm/farm/pulls") == pulls
+    plan = report.migrations[0].plan
+    assert plan is not None and "merged" in plan.states["libtiff"].reason
+
+
+def test_without_the_memory_every_pass_lists_every_pr(tmp_path: Path, fake_github: FakeGitHub, sleeps: Sleeps) -> None:
+    seeded(fake_github)
+    forge = connect(fake_github, sleeps)
+    forge.create_branch("farm-bot/x", "main")
+    forge.open_pr("farm-bot/x", "main", "t", "b")
+    forge.save_state("{}")
+    for _ in range(2):
+        plain = connect(fake_github, sleeps, cache=False)
+        plain.load_state()
+        before = fake_github.count("GET", r"/repos/wheelfarm/farm/pulls")
+        assert [p.number for p in plain.list_prs("farm-bot/")] == [1]
+        assert fake_github.count("GET", r"/repos/wheelfarm/farm/pulls") == before + 1
+    assert fake_github.count("GET", r"/repos/wheelfarm/farm/issues") == 0
+
+
+def test_a_bot_pr_without_the_label_is_found_and_labelled(fake_github: FakeGitHub, sleeps: Sleeps) -> None:
+    seeded(fake_github)
+    forge = connect(fake_github, sleeps)
+    forge.create_branch("farm-bot/old", "main")
+    forge.open_pr("farm-bot/old", "main", "t", "b")
+    forge.create_branch("people", "main")
+    connect(fake_github, sleeps).open_pr("people", "main", "by hand", "")
+    fake_github.pulls[0]["labels"] = []  # opened before the label existed
+    fresh = connect(fake_github, sleeps)
+    assert [p.head for p in fresh.list_prs("farm-bot/")] == ["farm-bot/old"]
+    assert fake_github.pulls[0]["labels"] == [LABEL] and fake_github.pulls[1]["labels"] == []
+
+
+def test_a_pr_the_memory_does_not_know_costs_one_read(fake_github: FakeGitHub, sleeps: Sleeps) -> None:
+    seeded(fake_github)
+    forge = connect(fake_github, sleeps)
+    forge.list_prs("farm-bot/")
+    forge.save_state("{}")
+    other = connect(fake_github, sleeps)  # an earlier run that crashed before it saved its memory
+    other.create_branch("farm-bot/x", "main")
+    other.open_pr("farm-bot/x", "main", "t", "b")
+    later = connect(fake_github, sleeps)
+    later.load_state()
+    reads = fake_github.count("GET", r"/repos/wheelfarm/farm/pulls/1")
+    assert [p.head for p in later.list_prs("farm-bot/")] == ["farm-bot/x"]
+    assert fake_github.count("GET", r"/repos/wheelfarm/farm/pulls/1") == reads + 1
+    assert fake_github.count("GET", r"/repos/wheelfarm/farm/pulls") == 1  # only the first forge's full read
+    found = later.find_pr("farm-bot/x")
+    assert found is not None and found.number == 1
+
+
+def test_files_at_a_commit_the_checkout_holds_are_read_from_it(tmp_path: Path, fake_github: FakeGitHub,
+                                                              sleeps: Sleeps) -> None:
+    root = make_farm(tmp_path, deeper=False)
+    head = git(root, "rev-parse", "HEAD").strip()
+    files = {p.relative_to(root).as_posix(): p.read_text() for p in (root / "recipes").rglob("*") if p.is_file()}
+    fake_github.seed(files, commit=head)
+    forge = connect(fake_github, sleeps, checkout=root)
+    assert forge.branch_head("main") == head
+    text = forge.read_file("recipes/zlib/recipe.yaml", head)
+    assert text == files["recipes/zlib/recipe.yaml"] and forge.read_file("recipes/nothing.yaml", head) is None
+    assert fake_github.count("GET", r"/repos/wheelfarm/farm/contents/recipes/.*") == 0
+    forge.create_branch("farm-bot/z", "main")
+    sha = forge.commit_files("farm-bot/z", "edit", [FileChange("recipes/zlib/recipe.yaml", text + "# more\n")],
+                             parent=head)
+    assert fake_github.count("PUT", r"/repos/wheelfarm/farm/contents/recipes/zlib/recipe.yaml") == 1
+    assert fake_github.count("POST", r"/repos/wheelfarm/farm/git/(trees|commits)") == 0
+    assert fake_github.files("farm-bot/z")["recipes/zlib/recipe.yaml"] == text + "# more\n"
+    assert forge.branch_head("farm-bot/z") == sha == fake_github.refs["heads/farm-bot/z"]
+    other = connect(fake_github, sleeps)  # no checkout: the same file through the API
+    assert other.read_file("recipes/zlib/recipe.yaml", head) == text
+    assert fake_github.count("GET", r"/repos/wheelfarm/farm/contents/recipes/.*") == 1
+
+
+def test_the_journal_of_the_forge_before_its_memory_still_loads(fake_github: FakeGitHub, sleeps: Sleeps) -> None:
+    old = '{"errors": {"update": {"zlib": "boom"}}, "intents": {}, "version": 1}'
+    seeded(fake_github)
+    fake_github.refs["heads/farm-bot/state"] = fake_github.refs["heads/main"]
+    forge = connect(fake_github, sleeps)
+    forge.create_branch("farm-bot/tmp", "main")
+    forge.commit_files("farm-bot/tmp", "journal", [FileChange("farm-bot-state.json", old)])
+    fake_github.refs["heads/farm-bot/state"] = fake_github.refs["heads/farm-bot/tmp"]
+    later = connect(fake_github, sleeps)
+    assert later.load_state() == old
+    later.save_state(old)
+    state = json.loads(fake_github.files("farm-bot/state")["farm-bot-state.json"])
+    assert state["journal"] == old and state["version"] == 2 and "prs" in state["forge"]
+    assert connect(fake_github, sleeps).load_state() == old
