@@ -65,7 +65,7 @@ def _forge(args: argparse.Namespace, s: Settings, log: "_Printer") -> Forge:
     repo = args.repo or os.environ.get("GITHUB_REPOSITORY")
     if not repo:
         raise FarmError("--forge github needs --repo owner/name (or $GITHUB_REPOSITORY)")
-    return GitHubForge(repo, _token(args), api_url=_github_api(args), log=log)
+    return GitHubForge(repo, _token(args), api_url=_github_api(args), log=log, checkout=s.root)
 
 
 class _Printer:
