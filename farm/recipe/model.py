@@ -134,6 +134,8 @@ class PythonSpec:
     requires: str
     #: the module whose import proves the wheel works, and whose libraries are checked
     module: str
+    #: the distribution's name on the package index when it is not the recipe's (GDAL's bindings: ``GDAL``)
+    dist: str | None = None
     #: build one abi3 wheel (``cp3X-abi3``) with the oldest CPython in range instead of one per version
     abi3: bool = False
     #: extra requirements of the build environment beyond the sdist's own (``cython>=3.1``)

@@ -367,6 +367,7 @@ RECIPE = Obj(
             {
                 "requires": Str("the CPython versions to build for, a PEP 440 range over pins.python (>=3.10)"),
                 "module": Str("the module whose import proves the wheel works"),
+                "dist": Str("the distribution's name when it differs from the recipe's (GDAL for gdal-python)"),
                 "abi3": Bool("build one abi3 wheel with the oldest CPython in range"),
                 "build_requires": ListOf(Str(), "requirements of the build environment beyond the sdist's own"),
                 "config_settings": MapOf(Scalar(), "PEP 517 config settings for the package's build backend"),
