@@ -111,7 +111,8 @@ def _tool_env(caller: Mapping[str, str], home: Path) -> dict[str, str]:
 
 class PythonPackageKind:
     def dist_name(self, recipe: Recipe, namespace: str) -> str:
-        return recipe.name
+        assert recipe.python is not None
+        return recipe.python.dist or recipe.name
 
     def wheel_version(self, recipe: Recipe, namespace: str) -> str:
         label = f"{namespace}.{recipe.build_number}" if recipe.build_number else namespace
@@ -211,7 +212,8 @@ class PythonPackageKind:
         return Packed(wheel, (), ())
 
     def _requires(self, job: Job) -> list[str]:
-        return sorted({f"{d.dist}{pin_range(d.version, d.max_pin, d.min_pin)}" for d in job.deps})
+        out = {f"{d.dist}{pin_range(d.version, d.max_pin, d.min_pin)}" for d in job.deps}
+        return sorted(out | {str(r).replace(" ", "") for r in job.recipe.run})
 
     def _wire(self, job: Job, root: Path) -> None:
         """RUNPATH into the host dependencies' wheels for every ELF file that needs one of them; strip."""
