@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import subprocess
@@ -17,7 +18,9 @@ from farm.recipe.model import Recipe
 __all__ = ["build_key", "compiler_identity"]
 
 
+@functools.lru_cache(maxsize=None)
 def compiler_identity(executable: str) -> str:
+    """The compiler's first ``--version`` line; asked once per process (``--all`` keys every recipe)."""
     try:
         out = subprocess.run([executable, "--version"], capture_output=True, text=True, timeout=30).stdout
     except (OSError, subprocess.TimeoutExpired):

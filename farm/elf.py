@@ -7,8 +7,10 @@ at ELF files through :func:`read_dynamic` (raises on a corrupt file) or
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from elftools.common.exceptions import ELFError
 from elftools.elf.dynamic import DynamicSection, DynamicTag
@@ -16,7 +18,7 @@ from elftools.elf.elffile import ELFFile
 
 from farm.errors import FarmError
 
-__all__ = ["DynamicInfo", "ElfInfo", "ElfReadError", "is_elf", "read_dynamic", "read_elf"]
+__all__ = ["DynamicInfo", "ElfInfo", "ElfReadError", "is_elf", "read_dynamic", "read_elf", "read_elf_bytes"]
 
 _MAGIC = b"\x7fELF"
 
@@ -69,35 +71,52 @@ def read_dynamic(path: Path) -> DynamicInfo | None:
     """DT_SONAME, DT_NEEDED, DT_RUNPATH, DT_RPATH and the file's kind; None if not ELF."""
     if not is_elf(path):
         return None
+    try:
+        with path.open("rb") as fh:
+            return _parse(fh, str(path))
+    except OSError as exc:
+        raise ElfReadError(f"{path}: cannot read its ELF headers ({exc}); reinstall the wheel that owns it") from exc
+
+
+def read_elf_bytes(data: bytes, name: str) -> DynamicInfo | None:
+    """Like :func:`read_elf`, for a file already in memory (a wheel's member): no second read."""
+    if data[:4] != _MAGIC:
+        return None
+    try:
+        return _parse(io.BytesIO(data), name)
+    except ElfReadError:
+        return None
+
+
+def _parse(fh: BinaryIO, name: str) -> DynamicInfo:
     soname: str | None = None
     needed: list[str] = []
     runpath: list[str] = []
     rpath: list[str] = []
     interpreter: str | None = None
     try:
-        with path.open("rb") as fh:
-            elf = ELFFile(fh)
-            machine = str(elf["e_machine"])
-            elfclass = int(elf.elfclass)
-            e_type = str(elf.header["e_type"])
-            for segment in elf.iter_segments():
-                if segment["p_type"] == "PT_INTERP":
-                    interpreter = str(getattr(segment, "get_interp_name")())
-            for section in elf.iter_sections():
-                if not isinstance(section, DynamicSection):
-                    continue
-                for tag in section.iter_tags():
-                    kind = tag.entry.d_tag
-                    if kind == "DT_SONAME":
-                        soname = _string(tag, "soname")
-                    elif kind == "DT_NEEDED":
-                        needed.append(_string(tag, "needed"))
-                    elif kind == "DT_RUNPATH":
-                        runpath.extend(_split(_string(tag, "runpath")))
-                    elif kind == "DT_RPATH":
-                        rpath.extend(_split(_string(tag, "rpath")))
+        elf = ELFFile(fh)
+        machine = str(elf["e_machine"])
+        elfclass = int(elf.elfclass)
+        e_type = str(elf.header["e_type"])
+        for segment in elf.iter_segments():
+            if segment["p_type"] == "PT_INTERP":
+                interpreter = str(getattr(segment, "get_interp_name")())
+        for section in elf.iter_sections():
+            if not isinstance(section, DynamicSection):
+                continue
+            for tag in section.iter_tags():
+                kind = tag.entry.d_tag
+                if kind == "DT_SONAME":
+                    soname = _string(tag, "soname")
+                elif kind == "DT_NEEDED":
+                    needed.append(_string(tag, "needed"))
+                elif kind == "DT_RUNPATH":
+                    runpath.extend(_split(_string(tag, "runpath")))
+                elif kind == "DT_RPATH":
+                    rpath.extend(_split(_string(tag, "rpath")))
     except (ELFError, OSError, ValueError, KeyError, AssertionError) as exc:
-        raise ElfReadError(f"{path}: cannot read its ELF headers ({exc}); reinstall the wheel that owns it") from exc
+        raise ElfReadError(f"{name}: cannot read its ELF headers ({exc}); reinstall the wheel that owns it") from exc
     if e_type == "ET_EXEC" or (e_type == "ET_DYN" and interpreter and not soname):
         file_kind = "executable"
     elif e_type == "ET_DYN":

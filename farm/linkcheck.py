@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+import stat
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
-from farm.elf import read_elf
+from farm.elf import DynamicInfo, read_elf_bytes
 from farm.errors import FarmError
 
 __all__ = ["LinkError", "LinkReport", "check_wheel"]
@@ -32,48 +33,57 @@ def check_wheel(wheel: Path, work: Path, *, recipe: str, recipe_file: Path, host
     ``forbidden``: strings (build paths) that must appear in no shipped file.
     ``farm_libraries``: soname -> the recipe providing it; no copy of one may ship in this
     wheel (auditwheel grafts a library it found on the machine as ``libz-<hash>.so.1.2.13``).
+    The wheel is read in place; nothing is written under ``work``.
     """
     stems = {_stem(soname): name for soname, name in (farm_libraries or {}).items()}
-    root = work / "linkcheck"
-    with zipfile.ZipFile(wheel) as zf:
-        zf.extractall(root)
-    own = {p.name for p in root.rglob("*") if p.is_file()}
     allowed_set = set(allowed)
     by_soname = {s: dep for dep, sonames in providers.items() for s in sonames}
     used: set[str] = set()
     errors: list[str] = []
     needles = [f.encode() for f in forbidden if f]
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        rel = path.relative_to(root).as_posix()
-        data = path.read_bytes()
-        for needle in needles:
-            if needle in data:
-                errors.append(f"{rel} contains the build path {needle.decode()}; the file is not relocatable")
-        info = read_elf(path)
-        if info is None:
-            continue
-        if info.soname is not None and info.kind == "shared" and _stem(path.name) in stems:
-            dep = stems[_stem(path.name)]
-            errors.append(f"{rel} is a copy of a library recipe {dep!r} provides; add {dep} to requirements.host "
-                          f"({recipe_file}:{host_line}) so the wheel links the farm's copy instead of shipping one")
-        for entry in (*info.runpath, *info.rpath):
-            if not entry.startswith("$ORIGIN"):
-                errors.append(f"{rel} has RUNPATH entry {entry!r}, outside the wheel")
-        for needed in info.needed:
-            if needed in by_soname:  # a declared dependency first, even where the platform also allows it
-                used.add(by_soname[needed])
-                continue
-            if needed in own or needed in allowed_set:
-                continue
-            errors.append(
-                f"{rel} needs {needed}, which no declared dependency provides; add the recipe that provides it "
-                f"to requirements.host ({recipe_file}:{host_line}) or disable it in the build"
-            )
+    # every member is read once, from the archive: nothing is unpacked, no file read twice
+    with zipfile.ZipFile(wheel) as zf:
+        members = sorted((i for i in zf.infolist() if not i.is_dir()), key=lambda i: i.filename)
+        own = {PurePosixPath(i.filename).name for i in members}
+        for member in members:
+            rel = member.filename
+            data = zf.read(member)
+            for needle in needles:
+                if needle in data:
+                    errors.append(f"{rel} contains the build path {needle.decode()}; the file is not relocatable")
+            info = None if stat.S_ISLNK(member.external_attr >> 16) else read_elf_bytes(data, f"{wheel.name}:{rel}")
+            if info is not None:
+                errors += _elf_errors(rel, info, stems, by_soname, own, allowed_set, used, recipe_file, host_line)
     hints = tuple(
         f"{recipe}: host dependency {dep!r} is declared but nothing in the wheel links it"
         for dep in sorted(providers) if dep not in used
     )
     return LinkReport(tuple(errors), hints)
+
+
+def _elf_errors(rel: str, info: DynamicInfo, stems: Mapping[str, str], by_soname: Mapping[str, str], own: set[str],
+                allowed_set: set[str], used: set[str], recipe_file: Path, host_line: str) -> list[str]:
+    """What is wrong with one ELF file of the wheel; the dependencies it links are added to ``used``."""
+    errors: list[str] = []
+    name = PurePosixPath(rel).name
+    if info.soname is not None and info.kind == "shared" and _stem(name) in stems:
+        dep = stems[_stem(name)]
+        errors.append(f"{rel} is a copy of a library recipe {dep!r} provides; add {dep} to requirements.host "
+                      f"({recipe_file}:{host_line}) so the wheel links the farm's copy instead of shipping one")
+    for entry in (*info.runpath, *info.rpath):
+        if not entry.startswith("$ORIGIN"):
+            errors.append(f"{rel} has RUNPATH entry {entry!r}, outside the wheel")
+    for needed in info.needed:
+        if needed in by_soname:  # a declared dependency first, even where the platform also allows it
+            used.add(by_soname[needed])
+            continue
+        if needed in own or needed in allowed_set:
+            continue
+        errors.append(
+            f"{rel} needs {needed}, which no declared dependency provides; add the recipe that provides it "
+            f"to requirements.host ({recipe_file}:{host_line}) or disable it in the build"
+        )
+    return errors
 
 
 def _stem(name: str) -> str:

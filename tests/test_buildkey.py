@@ -33,3 +33,13 @@ def test_key_is_stable_and_follows_every_input(tmp_path: Path, monkeypatch: pyte
     # the compile flags every build gets are an input too: changing them rebuilds everything
     monkeypatch.setattr(farm.buildkey, "COMPILE_FLAGS", "-O3 -fPIC")
     assert key(tmp_path) != edited
+
+
+def test_the_compiler_is_asked_once_per_process(tmp_path: Path) -> None:
+    calls = tmp_path / "calls"
+    cc = tmp_path / "fake-cc"
+    cc.write_text(f"#!/bin/sh\necho x >> {calls}\necho 'fake cc 1.0'\n")
+    cc.chmod(0o755)
+    assert farm.buildkey.compiler_identity(str(cc)) == "fake cc 1.0"
+    assert farm.buildkey.compiler_identity(str(cc)) == "fake cc 1.0"
+    assert calls.read_text().count("x") == 1
