@@ -192,6 +192,8 @@ class FakeGitHub:
         self.faults: list[Fault] = []
         self.log: list[tuple[str, str, int]] = []
         self.limit = 5000
+        #: above this size the contents API leaves a file's content out (GitHub: 1 MB); the blob API has it
+        self.contents_limit = 1024 * 1024
         self.lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
@@ -441,8 +443,10 @@ class FakeGitHub:
                     return not_found
                 raw = text.encode()
                 r = self._api("repos", self.owner, self.name, "contents", m.group(1))
-                return 200, {}, {"type": "file", "encoding": "base64", "size": len(raw), "name": m.group(1).rsplit("/", 1)[-1],
-                                 "path": m.group(1), "content": base64.b64encode(raw).decode(), "sha": blob_sha(text),
+                big = len(raw) > self.contents_limit
+                return 200, {}, {"type": "file", "encoding": "none" if big else "base64", "size": len(raw),
+                                 "name": m.group(1).rsplit("/", 1)[-1], "path": m.group(1),
+                                 "content": "" if big else base64.b64encode(raw).decode(), "sha": blob_sha(text),
                                  "url": r, "git_url": r, "html_url": r, "download_url": r,
                                  "_links": {"self": r, "git": r, "html": r}}
             if method == "GET" and rest == "/pulls":
@@ -501,6 +505,14 @@ class FakeGitHub:
                         pr["labels"].append(name)
                         pr["updated_at"] = _now()
                 return 200, {}, [self.label_json(x) for x in pr["labels"]]
+            if method == "GET" and (m := re.fullmatch(r"/git/blobs/([0-9a-f]{40})", rest)):
+                for files in self.trees.values():
+                    for text in files.values():
+                        if blob_sha(text) == m.group(1):
+                            return 200, {}, {"sha": m.group(1), "size": len(text.encode()), "encoding": "base64",
+                                             "content": base64.b64encode(text.encode()).decode(), "node_id": "B_1",
+                                             "url": self._api("repos", self.owner, self.name, "git", "blobs", m.group(1))}
+                return not_found
             if method == "GET" and (m := re.fullmatch(r"/git/matching-refs/(.+)", rest)):
                 return 200, {}, [self.ref_json(r) for r in sorted(self.refs) if r.startswith(m.group(1))]
             if method == "PUT" and (m := re.fullmatch(r"/contents/(.+)", rest)):

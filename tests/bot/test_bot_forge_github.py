@@ -350,6 +350,17 @@ def test_files_at_a_commit_the_checkout_holds_are_read_from_it(tmp_path: Path, f
     assert fake_github.count("GET", r"/repos/wheelfarm/farm/contents/recipes/.*") == 1
 
 
+def test_a_state_file_over_the_contents_api_s_limit_is_read_through_the_blob(fake_github: FakeGitHub,
+                                                                              sleeps: Sleeps) -> None:
+    seeded(fake_github)
+    fake_github.contents_limit = 100
+    journal = json.dumps({"intents": {}, "errors": {"update": {f"r{i}": "boom" for i in range(50)}}})
+    connect(fake_github, sleeps).save_state(journal)
+    assert len(fake_github.files("farm-bot/state")["farm-bot-state.json"]) > 100
+    assert connect(fake_github, sleeps).load_state() == journal
+    assert fake_github.count("GET", r"/repos/wheelfarm/farm/git/blobs/[0-9a-f]+") == 1
+
+
 def test_the_journal_of_the_forge_before_its_memory_still_loads(fake_github: FakeGitHub, sleeps: Sleeps) -> None:
     old = '{"errors": {"update": {"zlib": "boom"}}, "intents": {}, "version": 1}'
     seeded(fake_github)
