@@ -77,6 +77,11 @@ def _elf_errors(rel: str, info: DynamicInfo, stems: Mapping[str, str], by_soname
         if needed in by_soname:  # a declared dependency first, even where the platform also allows it
             used.add(by_soname[needed])
             continue
+        if needed not in own and _stem(needed) in stems:  # even where the platform allows the machine's copy
+            dep = stems[_stem(needed)]
+            errors.append(f"{rel} needs {needed}, which recipe {dep!r} provides; add {dep} to requirements.host "
+                          f"({recipe_file}:{host_line}) so the farm's copy is the one it links")
+            continue
         if needed in own or needed in allowed_set:
             continue
         errors.append(
