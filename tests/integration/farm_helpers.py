@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import sys
 from pathlib import Path
@@ -14,3 +15,14 @@ def farm(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProc
     if check and result.returncode != 0:
         raise AssertionError(result.stdout + result.stderr)
     return result
+
+
+def snapshot(*folders: Path) -> dict[str, str]:
+    """Every file's sha256 and every link's target below ``folders``: equal snapshots, untouched folders."""
+    out = {}
+    for folder in folders:
+        for p in sorted(folder.rglob("*")) if folder.exists() else []:
+            key = str(p.relative_to(folder.parent))
+            out[key] = ("link:" + str(p.readlink())) if p.is_symlink() else (
+                hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "dir")
+    return out

@@ -14,22 +14,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from farm_helpers import farm
+from farm_helpers import farm, snapshot
 
 from farm.elf import read_elf
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.integration
-
-
-def snapshot(*folders: Path) -> dict[str, str]:
-    out = {}
-    for folder in folders:
-        for p in sorted(folder.rglob("*")) if folder.exists() else []:
-            key = str(p.relative_to(folder.parent))
-            out[key] = ("link:" + str(p.readlink())) if p.is_symlink() else (
-                hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "dir")
-    return out
 
 
 @pytest.fixture(scope="module")
