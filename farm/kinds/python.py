@@ -47,6 +47,7 @@ from farm.errors import FarmError
 from farm.index import publish
 from farm.kinds import Job, TestJob
 from farm.pack import Packed, PackError
+from farm.pep725 import host_problem
 from farm.recipe.model import Recipe
 from farm.wheelfile import write_wheel
 from farm.wheeltest import WheelTestFailed
@@ -137,7 +138,11 @@ class PythonPackageKind:
         pyproject = job.tree.src / "pyproject.toml"
         requires: list[str] = ["build>=1.2"]
         if pyproject.is_file():
-            requires += tomllib.loads(pyproject.read_text(encoding="utf-8")).get("build-system", {}).get("requires", [])
+            text = pyproject.read_text(encoding="utf-8")
+            # PEP 725: what the sdist's [external] host-requires maps to must be in requirements.host
+            if (problem := host_problem(r, text, str(pyproject), job.namespace)) is not None:
+                raise BuildFailed(problem)
+            requires += tomllib.loads(text).get("build-system", {}).get("requires", [])
         else:
             requires += ["setuptools>=40.8.0"]
         requires += list(r.python.build_requires)
@@ -147,7 +152,7 @@ class PythonPackageKind:
         _run([*install, *requires], cwd=job.tree.root, env=tool_env, log=job.log,
              what=f"{r.name}: installing the build requirements")
         vpy = str(venv / "bin" / "python")
-        settings = json.dumps(dict(r.python.config_settings))
+        settings = json.dumps({k: list(v) if len(v) != 1 else v[0] for k, v in r.python.config_settings.items()})
         dynamic = _run([vpy, "-c", "import build, json, sys; b = build.ProjectBuilder(sys.argv[1]); "
                                    "print(json.dumps(sorted(b.get_requires_for_build('wheel', json.loads(sys.argv[2])))))",
                         str(job.tree.src), settings],
@@ -159,7 +164,7 @@ class PythonPackageKind:
                  what=f"{r.name}: installing what the build backend asked for")
         out = job.tree.root / "dist"
         shutil.rmtree(out, ignore_errors=True)
-        config = [f"-C{k}={v}" for k, v in r.python.config_settings.items()]
+        config = [f"-C{k}={v}" for k, values in r.python.config_settings.items() for v in values]
         _run([vpy, "-m", "build", "--wheel", "--no-isolation", "--skip-dependency-check", "--outdir", str(out),
               *config, str(job.tree.src)], cwd=job.tree.src, env=self._build_env(job, venv), log=job.log,
              what=f"{r.name}: the PEP 517 build")
