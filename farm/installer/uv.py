@@ -59,8 +59,9 @@ class UvInstaller:
         if index is None:
             full.update(self.config)
         else:
-            # one index, nothing configured elsewhere; its files are local, so read again each time
-            argv += ["--no-config", "--index-url", index, "--refresh"]
+            # one index, nothing configured elsewhere (a rebuilt wheel of the same name is not taken
+            # from the cache: uv keys a local file by its sha256 and time, tests/installer prove it)
+            argv += ["--no-config", "--index-url", index]
             full.update({k: v for k, v in self.config.items() if k not in _SOURCES})
         return Command((*argv, *requirements), full)
 

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import shutil
 import subprocess
 from pathlib import Path
 
 from farm.installer import Command, choose
+from farm.index import publish
 from farm.installer.uv import UvInstaller, carried
+
+from installer_helpers import make_wheel
 
 
 def _run(command: Command) -> None:
@@ -51,3 +55,18 @@ def test_our_index_wins_over_a_configured_one_and_the_cache_serves_again(tmp_pat
     assert offline is not None
     _run(offline)
     assert (tmp_path / "farm-cache" / "uv").is_dir()
+
+
+def test_a_rebuilt_wheel_of_the_same_name_is_never_served_from_the_cache(tmp_path: Path) -> None:
+    uv = choose("uv", cache=tmp_path / "farm-cache", environ={})
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    staging = tmp_path / "staging"
+    for build in ("first", "second"):  # the same file name at the same place, other bytes
+        shutil.rmtree(staging, ignore_errors=True)
+        publish(staging, [make_wheel(tmp_path / "wheels", "demo-lib", "1.0", build)])
+        venv = tmp_path / f"venv-{build}"
+        _run(uv.create(venv, env))
+        _run(uv.install(venv, ["demo-lib==1.0"], env, index=(staging / "simple").as_uri() + "/"))
+        mark = subprocess.run([str(venv / "bin" / "python"), "-c", "import demo_lib; print(demo_lib.MARK)"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+        assert mark == build
