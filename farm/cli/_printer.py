@@ -29,15 +29,23 @@ _TAIL_BYTES = 4096
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 
 
-def log_tail(path: Path | None) -> str:
-    """The build log's latest non-empty line, without terminal control sequences ("" if none)."""
+def _size(path: Path | None) -> int:
+    try:
+        return path.stat().st_size if path is not None else 0
+    except OSError:
+        return 0
+
+
+def log_tail(path: Path | None, since: int = 0) -> str:
+    """The build log's latest non-empty line written after byte ``since``, without terminal
+    control sequences ("" if none)."""
     if path is None:
         return ""
     try:
         with path.open("rb") as fh:
             fh.seek(0, os.SEEK_END)
             size = fh.tell()
-            fh.seek(max(0, size - _TAIL_BYTES))
+            fh.seek(max(since, size - _TAIL_BYTES, 0))
             data = fh.read()
     except OSError:
         return ""
@@ -133,6 +141,7 @@ class TerminalPrinter(PlainPrinter):
         self.lock = threading.Lock()
         self.logs: dict[str, Path] = {}
         self.running: tuple[str, str, float] | None = None
+        self.log_start = 0  # the log's size when the running stage started: it shows only its own lines
         self.downloaded: tuple[int, int | None] | None = None
         self.last_download = 0.0
         self.stop = threading.Event()
@@ -158,7 +167,7 @@ class TerminalPrinter(PlainPrinter):
             else:
                 tail = f"{done / 1e6:6.1f} MB"
         else:
-            tail = log_tail(self.logs.get(recipe))
+            tail = log_tail(self.logs.get(recipe), self.log_start)
         return (head + tail)[: max(self._columns() - 1, 20)]
 
     def _draw(self) -> None:  # with self.lock held
@@ -182,6 +191,7 @@ class TerminalPrinter(PlainPrinter):
     def stage(self, recipe: str, name: str) -> None:
         with self.lock:
             self.running = (recipe, name, time.monotonic())
+            self.log_start = _size(self.logs.get(recipe))
             self.downloaded = None
             self._draw()
         if self.ticker is None:

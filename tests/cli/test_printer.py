@@ -19,6 +19,17 @@ def test_log_tail_is_the_latest_visible_line(tmp_path: Path) -> None:
     assert log_tail(log) == "[ 41%] Building C object b.o"
     log.write_bytes(b"downloading 10%\rdownloading 55%\r\n")
     assert log_tail(log) == "downloading 55%"
+    assert log_tail(log, since=log.stat().st_size) == ""  # nothing written since
+
+
+def test_terminal_shows_only_the_running_stages_lines(tmp_path: Path) -> None:
+    log = tmp_path / "zlib.log"
+    log.write_text("chmod 644 libz.so\n", encoding="utf-8")
+    p = TerminalPrinter(_Tty(), width=200)
+    p.log_file("zlib", log)
+    p.stage("zlib", "pack")
+    assert p.live_line().rstrip().endswith("s")  # elapsed time, no line of the compile stage
+    p.close()
 
 
 def test_printer_is_chosen_from_where_output_goes() -> None:
@@ -49,11 +60,13 @@ def test_github_folds_each_recipes_stages(tmp_path: Path) -> None:
 
 def test_terminal_shows_the_running_stage_alive(tmp_path: Path) -> None:
     log = tmp_path / "gdal.log"
-    log.write_text("farm building gdal\n[ 12%] Building CXX object ogr/ogr_geometry.cpp.o\n", encoding="utf-8")
+    log.write_text("farm building gdal\n", encoding="utf-8")
     out = _Tty()
     p = TerminalPrinter(out, interval=0.01, width=200)
     p.log_file("gdal", log)
     p.stage("gdal", "compile")
+    with log.open("a", encoding="utf-8") as fh:
+        fh.write("[ 12%] Building CXX object ogr/ogr_geometry.cpp.o\n")
     start = p.running[2] if p.running else 0.0
     assert p.live_line(now=start + 61.25) == ("  gdal             compile      61.2s  "
                                               "[ 12%] Building CXX object ogr/ogr_geometry.cpp.o")
@@ -75,9 +88,9 @@ def test_terminal_shows_the_running_stage_alive(tmp_path: Path) -> None:
 
 def test_terminal_line_fits_the_terminal(tmp_path: Path) -> None:
     log = tmp_path / "x.log"
-    log.write_text("y" * 500 + "\n", encoding="utf-8")
     p = TerminalPrinter(_Tty(), width=80)
     p.log_file("x", log)
     p.stage("x", "compile")
+    log.write_text("y" * 500 + "\n", encoding="utf-8")
     assert len(p.live_line()) == 79
     p.close()
