@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "migrate": ("farm.cli.migrate", "draft migrations and report their status"),
     "bot": ("farm.cli.bot", "one scheduled pass of the bot"),
     "ci": ("farm.cli.ci", "plan, render and run hosted CI: what a change rebuilds, wave by wave"),
+    "pep725": ("farm.cli.pep725", "PEP 725 DepURLs: the farm's mapping file, and what a project's [external] maps to"),
 }
 
 

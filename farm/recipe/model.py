@@ -105,6 +105,8 @@ class Provides:
     pkg_config: tuple[str, ...] = ()
     cmake: tuple[str, ...] = ()
     executables: tuple[str, ...] = ()
+    #: PEP 725 DepURLs the wheel satisfies (``dep:generic/gdal``, ``dep:virtual/interface/blas``); see farm.pep725
+    depurls: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

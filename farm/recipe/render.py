@@ -16,6 +16,7 @@ from typing import Any
 
 from farm.errors import FarmError
 from farm.locate import Located, Path_, YamlError, load_yaml
+from farm.pep725 import Pep725Error, parse_depurl
 from farm.pins import Pins
 from farm.platforms import Platform
 from farm.recipe.model import (
@@ -195,6 +196,21 @@ class _Resolver:
             yield from self.items(sub, (*path, i, branch))
 
 
+def _depurls(r: _Resolver, provides: Mapping[str, Any], name: str, library: bool) -> tuple[str, ...]:
+    """``provides.depurls``, each checked; a library recipe without them satisfies ``dep:generic/<name>``.
+
+    A Python-package recipe satisfies none unless it says so: its wheel is a PyPI package, not an
+    external dependency.
+    """
+    declared = _strs(provides.get("depurls"))
+    for i, text in enumerate(declared):
+        try:
+            parse_depurl(text)
+        except Pep725Error as exc:
+            raise r.fail(("provides", "depurls", i), str(exc)) from None
+    return declared or ((f"dep:generic/{name}",) if library else ())
+
+
 def _strs(value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -308,6 +324,7 @@ def render(doc: RecipeDocument, pins: Pins, platform: Platform, variant: Mapping
             pkg_config=_strs(provides.get("pkg_config")),
             cmake=_strs(provides.get("cmake")),
             executables=_strs(provides.get("executables")),
+            depurls=_depurls(r, provides, str(package["name"]).lower(), data.get("python") is None),
         ),
         test=TestSpec(*(_strs(test.get(k)) for k in ("commands", "python", "files", "requires"))),
         env=MappingProxyType({str(k): str(v) for k, v in build.get("env", {}).items()}),

@@ -398,6 +398,8 @@ RECIPE = Obj(
                 "pkg_config": _STRS,
                 "cmake": _STRS,
                 "executables": _STRS,
+                "depurls": ListOf(Str(), "PEP 725 DepURLs this library satisfies, e.g. dep:generic/gdal or "
+                                         "dep:virtual/interface/blas (default: dep:generic/<name>)"),
             },
         ),
         "test": Obj(
