@@ -142,8 +142,8 @@ class PythonSpec:
     abi3: bool = False
     #: extra requirements of the build environment beyond the sdist's own (``cython>=3.1``)
     build_requires: tuple[str, ...] = ()
-    #: PEP 517 config settings passed to the backend
-    config_settings: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    #: PEP 517 config settings passed to the backend (a key given several values is passed once per value)
+    config_settings: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True)

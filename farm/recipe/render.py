@@ -242,7 +242,7 @@ def _python(spec: Mapping[str, Any] | None) -> PythonSpec | None:
         dist=str(spec["dist"]) if spec.get("dist") else None,
         abi3=bool(spec.get("abi3", False)),
         build_requires=_strs(spec.get("build_requires")),
-        config_settings=MappingProxyType({str(k): str(v) for k, v in (spec.get("config_settings") or {}).items()}),
+        config_settings=MappingProxyType({str(k): _strs(v) for k, v in (spec.get("config_settings") or {}).items()}),
     )
 
 

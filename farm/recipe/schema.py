@@ -370,7 +370,9 @@ RECIPE = Obj(
                 "dist": Str("the distribution's name when it differs from the recipe's (GDAL for gdal-python)"),
                 "abi3": Bool("build one abi3 wheel with the oldest CPython in range"),
                 "build_requires": ListOf(Str(), "requirements of the build environment beyond the sdist's own"),
-                "config_settings": MapOf(Scalar(), "PEP 517 config settings for the package's build backend"),
+                "config_settings": MapOf(OneOf((Scalar(), ListOf(Scalar()))),
+                                         "PEP 517 config settings for the package's build backend; a list "
+                                         "passes the key once per value (setup-args: [-Dblas=openblas, ...])"),
             },
             required=frozenset({"requires", "module"}),
             doc="this recipe builds a Python package from its sdist against the farm's library wheels "

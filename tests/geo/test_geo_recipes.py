@@ -5,6 +5,7 @@ The builds themselves run in ci/geo-stack.sh, with the consumers in tests/geo/co
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -105,3 +106,36 @@ def test_gdal_patch_and_test_files_exist(catalog: Catalog) -> None:
             assert (gdal.folder / patch).is_file()
     for name in gdal.test.files:
         assert (gdal.folder / name).is_file()
+
+
+#: the Python packages built against the stack, and what they link
+CONSUMERS = {"shapely": {"geos"}, "pyproj": {"proj"}, "gdal-python": {"gdal"}, "pyogrio": {"gdal"},
+             "fiona": {"gdal"}, "rasterio": {"gdal"}}
+
+
+def test_consumers_are_dependents_built_last(catalog: Catalog) -> None:
+    graph = catalog.graph()
+    for name, deps in CONSUMERS.items():
+        assert set(graph.dependencies(name)) == deps, name
+        assert catalog.variants_of(name)[0].python is not None
+    waves = graph.waves(only=[*STACK, "zlib", "sqlite", "libtiff", *CONSUMERS])
+    assert set(waves[-1]) == {"gdal-python", "pyogrio", "fiona", "rasterio"}
+
+
+def _migrate(tmp_path: Path, pin: str) -> list[str]:
+    import subprocess
+    import sys
+
+    shutil.copytree(ROOT / "recipes", tmp_path / "recipes", ignore=shutil.ignore_patterns("migrations"))
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    farm = [sys.executable, "-m", "farm"]
+    subprocess.run([*farm, "migrate", "new", "--pin", pin, "--root", str(tmp_path)], check=True, capture_output=True)
+    subprocess.run([*farm, "migrate", "status", "--root", str(tmp_path)], check=True, capture_output=True)
+    page = (tmp_path / ".farm" / "status" / "status.md").read_text()
+    return [line.split(" | ")[1] for line in page.splitlines() if line.startswith("| 1 |")]
+
+
+def test_a_gdal_migration_rebuilds_the_python_packages_on_it(tmp_path: Path) -> None:
+    assert sorted(_migrate(tmp_path, "gdal=3.6.3")) == ["fiona", "gdal-python", "pyogrio", "rasterio"]
+    # shapely links only GEOS's C API: a GEOS migration rebuilds it beside GDAL, never fiona and the rest
+    assert sorted(_migrate(tmp_path / "geos", "geos=3.11.2")) == ["gdal", "shapely"]
