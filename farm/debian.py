@@ -129,10 +129,34 @@ class AptSources:
             raise DebianError(f"apt-get update for source packages failed: {tail[0]}")
         stamp.touch()
 
+    def versions(self, package: str) -> list[str]:
+        """The versions of source package ``package`` the entries offer, in apt's listing order."""
+        result = subprocess.run(["apt-cache", *self._options(), "showsrc", "--only-source", package],
+                                capture_output=True, text=True)
+        found = [line.split(":", 1)[1].strip() for line in result.stdout.splitlines() if line.startswith("Version:")]
+        return list(dict.fromkeys(found))
+
     def download(self, package: str, file: str, dest: Path, version: str | None = None) -> Path:
-        """Download ``package``'s source files and return ``file`` from them, moved to ``dest``."""
+        """Download ``package``'s source files and return ``file`` from them, moved to ``dest``.
+
+        Without a ``version``, apt takes the newest; when that one's files cannot be had (a
+        security pool the mirror lacks), each version the entries list is tried in turn: revisions of one
+        release share their orig tarball, and the caller checks its sha256 whichever came.
+        """
         self.prepare()
-        spec = f"{package}={version}" if version else package
+        if version:
+            return self._download(f"{package}={version}", file, dest)
+        try:
+            return self._download(package, file, dest)
+        except DebianError as first:
+            for other in self.versions(package):
+                try:
+                    return self._download(f"{package}={other}", file, dest)
+                except DebianError:
+                    continue
+            raise first from None
+
+    def _download(self, spec: str, file: str, dest: Path) -> Path:
         with tempfile.TemporaryDirectory(prefix="farm-apt-") as tmp:
             result = subprocess.run(
                 ["apt-get", *self._options(), "source", "--download-only", spec],
