@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
+import json
 import shutil
 import subprocess
 import time
@@ -42,7 +43,7 @@ from farm.fetch import sha256_file
 from farm.settings import Settings
 
 __all__ = ["BUILD_ROOT_LENGTH", "FIXED_EPOCH", "Comparison", "Difference", "ReproducibilityError", "Report",
-           "build_root", "check", "compare_wheels", "restamp_build_id", "source_date_epoch"]
+           "build_root", "changed_inputs", "check", "compare_wheels", "restamp_build_id", "source_date_epoch"]
 
 #: 1980-01-01 00:00:00 UTC, the earliest time a zip entry can hold
 FIXED_EPOCH = 315532800
@@ -162,12 +163,32 @@ def compare_wheels(first: Path, second: Path) -> Difference | None:
     return Difference(None, off, "every member matches but the archive bytes differ (compression or zip headers)")
 
 
+def _provenance(wheel: Path) -> dict[str, object]:
+    with zipfile.ZipFile(wheel) as zf:
+        names = [n for n in zf.namelist() if n.count("/") == 1 and n.endswith(".dist-info/provenance.json")]
+        if not names:
+            return {}
+        loaded = json.loads(zf.read(names[0]))
+        return loaded if isinstance(loaded, dict) else {}
+
+
+def changed_inputs(first: Path, second: Path) -> tuple[str, ...]:
+    """The provenance fields that differ where the two wheels' build keys differ: the inputs changed
+    between the builds (a commit to the recipe), so their wheels may rightly differ."""
+    a, b = _provenance(first), _provenance(second)
+    if not a or not b or a.get("build_key") == b.get("build_key"):
+        return ()
+    return tuple(sorted(k for k in {*a, *b} - {"build_key"} if a.get(k) != b.get(k)))
+
+
 @dataclass(frozen=True)
 class Comparison:
     wheel: str
     first: Path | None
     second: Path | None
     difference: Difference | None
+    #: provenance fields that changed between the rounds (a differing build key): not a reproducibility fault
+    changed: tuple[str, ...] = ()
 
     @property
     def identical(self) -> bool:
@@ -217,6 +238,6 @@ def check(settings: Settings, build: Callable[[Settings], Sequence[Path]], *, ba
     for name in sorted({*first, *second}):
         a, b = first.get(name), second.get(name)
         diff = compare_wheels(a, b) if a and b else Difference(name, None, "made by one round only")
-        out.append(Comparison(name, a, b, diff))
+        out.append(Comparison(name, a, b, diff, changed_inputs(a, b) if a and b and diff else ()))
     return Report(tuple(out), folders)
 

@@ -135,3 +135,14 @@ def test_check_builds_twice_in_different_folders_and_compares(tmp_path: Path) ->
     (only,) = report.comparisons
     assert not report.identical and only.difference is not None
     assert (only.difference.member, only.difference.offset) == ("d/a.txt", 5)
+
+
+def test_a_change_of_inputs_between_the_rounds_is_told_apart(tmp_path: Path) -> None:
+    def provenance(key: str, recipe: str) -> bytes:
+        return f'{{"build_key": "{key}", "recipe_sha256": "{recipe}", "version": "1.0"}}'.encode()
+
+    a = _wheel(tmp_path, "one", {"d-1.0.dist-info/provenance.json": provenance("k1", "r1")})
+    b = _wheel(tmp_path, "two", {"d-1.0.dist-info/provenance.json": provenance("k2", "r2")})
+    c = _wheel(tmp_path, "three", {"d-1.0.dist-info/provenance.json": provenance("k1", "r1"), "d/x": b"1"})
+    assert reproducible.changed_inputs(a, b) == ("recipe_sha256",)
+    assert reproducible.changed_inputs(a, c) == ()  # same key: a real difference

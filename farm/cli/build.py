@@ -75,6 +75,9 @@ def _check_reproducible(builder: Builder, names: list[str]) -> int:
         first, second = c.sha256
         print(f"{c.wheel}\n  first   {first or '-'}  {c.first or ''}\n  second  {second or '-'}  {c.second or ''}")
         print("  identical" if c.identical else f"  DIFFERENT: {c.difference}")
+        if c.changed:
+            print(f"  the inputs changed between the rounds ({', '.join(c.changed)} differ, and the build key): "
+                  "build again from an unchanging checkout")
     print(f"{sum(c.identical for c in report.comparisons)} of {len(report.comparisons)} wheel(s) byte-identical "
           f"(rounds in {report.folders[0]} and {report.folders[1]})", file=sys.stderr)
     return 0 if report.identical else 1
