@@ -67,6 +67,14 @@ def interpreter(version: str) -> str | None:
     return exe if probe.returncode == 0 and probe.stdout.strip() == version else None
 
 
+def _interpreter_of(recipe: Recipe, error: type[FarmError]) -> str:
+    version = str(recipe.variant.get("python", ""))
+    found = interpreter(version) if version else None
+    if found is None:
+        raise error(f"{recipe.name}: python{version} is not installed on this machine")
+    return found
+
+
 def _uv() -> str | None:
     return shutil.which("uv", path=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
 
@@ -132,9 +140,7 @@ class PythonPackageKind:
     def compile(self, job: Job) -> None:
         r = job.recipe
         assert r.python is not None
-        python = interpreter(str(r.variant["python"]))
-        if python is None:
-            raise BuildFailed(f"{r.name}: python{r.variant['python']} is not installed on this machine")
+        python = _interpreter_of(r, BuildFailed)
         pyproject = job.tree.src / "pyproject.toml"
         requires: list[str] = ["build>=1.2"]
         if pyproject.is_file():
@@ -258,9 +264,7 @@ class PythonPackageKind:
     def test(self, job: TestJob) -> None:
         r = job.recipe
         assert r.python is not None
-        python = interpreter(str(r.variant["python"]))
-        if python is None:
-            raise WheelTestFailed(f"{r.name}: python{r.variant['python']} is not installed on this machine")
+        python = _interpreter_of(r, WheelTestFailed)
         shutil.rmtree(job.work, ignore_errors=True)
         job.work.mkdir(parents=True)
         staging = job.work / "index"
