@@ -30,7 +30,7 @@ from farm.recipe.model import Recipe
 from farm.reproducible import FIXED_EPOCH, restamp_build_id
 from farm.wheelfile import write_wheel
 
-__all__ = ["HostDependency", "PackError", "Packed", "pack"]
+__all__ = ["HostDependency", "PackError", "Packed", "pack", "sbom_inputs"]
 
 #: bumped whenever packing changes what a wheel holds, so every build key changes with it
 LAYOUT_VERSION = 4
@@ -310,23 +310,28 @@ class _Packer:
         return dist_info
 
     def sbom_inputs(self, provenance: Mapping[str, Any]) -> sbom.SbomInputs:
-        """The SBOM's inputs: the provenance record, and the recipe's patches (each source's, in order)."""
-        r = self.recipe
-        fetched = list(provenance.get("sources", []))
-        if len(fetched) != len(r.sources):
-            raise PackError(f"the provenance record lists {len(fetched)} sources, {r.folder / 'recipe.yaml'} "
-                            f"{len(r.sources)}; every source must be fetched before packing")
-        patches = []
-        for artifact, got in zip(r.sources, fetched, strict=True):
-            for patch in artifact.patches:
-                path = r.folder / patch
-                if not path.is_file():
-                    raise PackError(f"patch {patch} not found in {r.folder}; fix source.patches in "
-                                    f"{r.folder / 'recipe.yaml'}")
-                patches.append(sbom.PatchFile(Path(patch).as_posix(), sha256_file(path), str(got["file"])))
-        return sbom.from_provenance({"version": r.wheel_version, **provenance, "sources": fetched}, dist=self.dist,
-                                    summary=r.about.summary, license=r.about.license, homepage=r.about.homepage,
-                                    patches=patches, epoch=int(provenance.get("source_date_epoch", FIXED_EPOCH)))
+        return sbom_inputs(self.recipe, self.dist, provenance)
+
+
+def sbom_inputs(recipe: Recipe, dist: str, provenance: Mapping[str, Any]) -> sbom.SbomInputs:
+    """The SBOM's inputs for any kind of wheel: the provenance record, and the recipe's patches
+    (each source's, in order)."""
+    r = recipe
+    fetched = list(provenance.get("sources", []))
+    if len(fetched) != len(r.sources):
+        raise PackError(f"the provenance record lists {len(fetched)} sources, {r.folder / 'recipe.yaml'} "
+                        f"{len(r.sources)}; every source must be fetched before packing")
+    patches = []
+    for artifact, got in zip(r.sources, fetched, strict=True):
+        for patch in artifact.patches:
+            path = r.folder / patch
+            if not path.is_file():
+                raise PackError(f"patch {patch} not found in {r.folder}; fix source.patches in "
+                                f"{r.folder / 'recipe.yaml'}")
+            patches.append(sbom.PatchFile(Path(patch).as_posix(), sha256_file(path), str(got["file"])))
+    return sbom.from_provenance({"version": r.wheel_version, **provenance, "sources": fetched}, dist=dist,
+                                summary=r.about.summary, license=r.about.license, homepage=r.about.homepage,
+                                patches=patches, epoch=int(provenance.get("source_date_epoch", FIXED_EPOCH)))
 
 
 def pack(recipe: Recipe, *, namespace: str, prefix: Path, src_dir: Path, deps: Sequence[HostDependency],

@@ -46,7 +46,8 @@ from farm.elf import read_elf
 from farm.errors import FarmError
 from farm.index import publish
 from farm.kinds import Job, TestJob
-from farm.pack import Packed, PackError
+from farm import sbom
+from farm.pack import Packed, PackError, sbom_inputs
 from farm.pep725 import host_problem
 from farm.recipe.model import Recipe
 from farm.wheelfile import write_wheel
@@ -214,6 +215,7 @@ class PythonPackageKind:
         self._rewrite_metadata(dist_info / "METADATA", new_version, self._requires(job))
         (dist_info / "provenance.json").write_text(json.dumps(dict(provenance), indent=2, sort_keys=True) + "\n",
                                                    encoding="utf-8")
+        sbom.write(dist_info, sbom_inputs(r, self.dist_name(r, job.namespace), provenance))
         (dist_info / "RECORD").unlink(missing_ok=True)
         tags = built[0].name.removesuffix(".whl").split("-")[-3:]
         out = job.work / "dist"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -58,6 +59,9 @@ def test_the_wheel_keeps_its_name_declares_geos_and_ships_no_copy(farm_root: Pat
                 data = zf.read(path)
                 assert digest == record_hash(data) and int(size) == len(data), path
         assert "shapely-2.2.0+wheelfarm.dist-info/provenance.json" in names
+        sbom = json.loads(zf.read("shapely-2.2.0+wheelfarm.dist-info/sboms/shapely.cdx.json"))
+        assert sbom["bomFormat"] == "CycloneDX"
+        assert any(c.get("name") == "wheelfarm-geos" for c in sbom.get("components", [])), sbom["components"]
         zf.extractall(tmp_path)
     lib = next((tmp_path / "shapely").glob("lib.cpython-*.so"))
     info = read_elf(lib)
