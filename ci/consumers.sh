@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# The Python packages the farm builds against its libraries, end to end:
+#
+#   1. farm build every consumer recipe (the library stack first; unchanged builds are skipped);
+#   2. a fresh venv with pip, then one with uv, each given the farm's index beside the default one,
+#      exactly as a user would: `pip install --extra-index-url <farm>/simple rasterio fiona ...`;
+#   3. in each: every package is the farm's build (+wheelfarm), every import order maps one copy of
+#      each native library (from /proc/self/maps), and each package's own test suite runs;
+#   4. a table of passed/failed/skipped per package and installer; non-zero exit if anything failed.
+#
+#   bash ci/consumers.sh                     every consumer recipe
+#   CONSUMERS="shapely pyproj" bash ci/consumers.sh
+#   CONSUMERS_SKIP_BUILD=1 bash ci/consumers.sh   (test what the index already has)
+#
+# Deselections: tests that need the network (their own `network` markers, or named below with the
+# reason), and nothing else. A failure that comes from a driver or feature our GDAL lacks is
+# reported here as a failure: fixing it belongs to the GDAL recipe, never to this list.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+[ -x .venv/bin/farm ] || bash ci/setup.sh
+FARM=.venv/bin/farm
+PY="${PYTHON:-python3}"
+UV="$ROOT/.venv/bin/uv"
+INDEX="file://${FARM_INDEX:-$ROOT/index}/simple/"
+WORK="${CONSUMERS_WORK:-$ROOT/.farm/consumers}"
+read -r -a RECIPES <<<"${CONSUMERS:-shapely pyproj gdal-python pyogrio fiona rasterio}"
+
+step() { printf '\n== %s\n' "$*"; }
+rm -rf "$WORK" && mkdir -p "$WORK"
+
+if [ -z "${CONSUMERS_SKIP_BUILD:-}" ]; then
+  step "farm build ${RECIPES[*]}"
+  start=$(date +%s)
+  "$FARM" build "${RECIPES[@]}" 2>&1 | tee "$WORK/build.log"
+  echo "built in $(( $(date +%s) - start )) s"
+fi
+
+# each recipe's distribution, import name and sdist (from farm's content-addressed cache)
+.venv/bin/python - "$WORK/consumers.tsv" "${RECIPES[@]}" <<'PYEOF'
+import sys
+from farm.catalog import Catalog
+from farm.fetch import SourceCache
+from farm.kinds import kind_of
+from farm.settings import find_root, load_settings
+from pathlib import Path
+settings = load_settings(find_root(Path.cwd()))
+catalog = Catalog.from_settings(settings)
+cache = SourceCache(settings.cache, settings.source_order, settings.download_timeout)
+with open(sys.argv[1], "w") as out:
+    for name in sys.argv[2:]:
+        recipe = catalog.variants_of(name)[0]
+        assert recipe.python is not None, f"{name} is not a Python-package recipe"
+        sdist = cache.fetch(recipe.sources[0]).path
+        dist = kind_of(recipe).dist_name(recipe, settings.namespace)
+        out.write(f"{name}\t{dist}\t{recipe.python.module}\t{kind_of(recipe).wheel_version(recipe, settings.namespace)}\t{sdist}\n")
+PYEOF
+mapfile -t ROWS <"$WORK/consumers.tsv"
+DISTS=(); MODULES=()
+for row in "${ROWS[@]}"; do IFS=$'\t' read -r _ dist module _ _ <<<"$row"; DISTS+=("$dist"); MODULES+=("$module"); done
+
+# what the suites import beyond pytest (their own test extras, minus anything that reaches the network)
+TEST_TOOLS=(pytest hypothesis packaging pytz fsspec pandas)
+
+suite() {  # suite RECIPE SDIST VENV -> prints pytest's summary line
+  local recipe=$1 sdist=$2 venv=$3 src="$WORK/src/$1"
+  mkdir -p "$src" && tar -xzf "$sdist" -C "$src" --strip-components=1
+  local py="$venv/bin/python" args=(-q -p no:cacheprovider -rN)
+  case "$recipe" in
+    shapely) (cd "$WORK" && "$py" -m pytest "${args[@]}" --pyargs shapely.tests) ;;
+    pyogrio) (cd "$WORK" && "$py" -m pytest "${args[@]}" -m "not network" --pyargs pyogrio.tests) ;;
+    pyproj)
+      # four datadir tests assert the lookup order when no other data source exists; the
+      # wheelfarm-proj step the recipe's patch adds answers first, as intended
+      rm -rf "$src/pyproj"
+      (cd "$src" && PATH="$venv/bin:$PATH" "$py" -m pytest "${args[@]}" -m "not network" test \
+        --deselect test/test_datadir.py::test_get_data_dir__missing \
+        --deselect test/test_datadir.py::test_get_data_dir__from_prefix \
+        --deselect test/test_datadir.py::test_get_data_dir__from_prefix__conda_windows \
+        --deselect test/test_datadir.py::test_get_data_dir__from_path) ;;
+    fiona)
+      rm -rf "$src/fiona"
+      (cd "$src" && PATH="$venv/bin:$PATH" "$py" -m pytest "${args[@]}" -m "not network and not wheel" tests) ;;
+    rasterio)
+      rm -rf "$src/rasterio"
+      (cd "$src" && PATH="$venv/bin:$PATH" "$py" -m pytest "${args[@]}" -m "not network and not wheel" tests) ;;
+    gdal-python)
+      # the sdist carries no tests (GDAL's autotest lives in its source tree); the recipe's own
+      # tests ran in the build, and the one-copy check below imports osgeo.gdal/gdal_array
+      echo "no test suite in the sdist" ;;
+    *) echo "no suite known for $recipe"; return 1 ;;
+  esac
+}
+
+declare -A RESULT
+status=0
+for installer in pip uv; do
+  step "$installer: a fresh venv, the farm's index beside the default one"
+  venv="$WORK/venv-$installer"
+  if [ "$installer" = uv ]; then
+    "$UV" venv -q --python "$PY" "$venv"
+    install=("$UV" pip install -q --python "$venv/bin/python")
+  else
+    "$PY" -m venv "$venv"
+    install=("$venv/bin/python" -m pip install -q --disable-pip-version-check)
+  fi
+  echo "\$ ${install[0]##*/} ${install[*]:1} --extra-index-url $INDEX ${DISTS[*]}"
+  "${install[@]}" --extra-index-url "$INDEX" "${DISTS[@]}" "${TEST_TOOLS[@]}"
+
+  # every consumer is the farm's build, and every order of import maps one copy of each library
+  "$venv/bin/python" - "${MODULES[@]}" <<'PYEOF'
+import importlib.metadata as md, itertools, subprocess, sys
+modules = sys.argv[1:]
+for dist in md.distributions():
+    name = dist.metadata["Name"]
+    if dist.version.endswith("+wheelfarm") or "+wheelfarm." in dist.version or name.lower().startswith("wheelfarm-"):
+        print(f"  {name} {dist.version}")
+probe = r'''
+import collections, importlib, os, re, sys
+for m in sys.argv[1:]:
+    importlib.import_module(m)
+libs = collections.defaultdict(set)
+for line in open("/proc/self/maps"):
+    parts = line.split(None, 5)
+    if len(parts) == 6 and ".so" in parts[5]:
+        path = parts[5].strip()
+        stem = re.sub(r"(-[0-9a-f]{8})?\.so.*$", "", os.path.basename(path))
+        if re.match(r"lib(gdal|proj|geos|geos_c|sqlite3|tiff|curl|ssl|crypto|png|jpeg|z|expat|openblas)$", stem):
+            libs[stem].add(path)
+bad = {k: sorted(v) for k, v in libs.items() if len(v) > 1 or not all("/wheelfarm/" in p for p in v)}
+print("  " + " -> ".join(sys.argv[1:]) + ": " + ", ".join(f"{k} x{len(v)}" for k, v in sorted(libs.items())))
+sys.exit(f"more than one copy, or one not from the farm's wheels: {bad}" if bad else 0)
+'''
+orders = [modules[i:] + modules[:i] for i in range(len(modules))] + [list(reversed(modules))]
+failed = 0
+for order in orders:
+    failed |= subprocess.run([sys.executable, "-c", probe, *order]).returncode
+sys.exit(failed)
+PYEOF
+
+  for row in "${ROWS[@]}"; do
+    IFS=$'\t' read -r recipe dist _ version sdist <<<"$row"
+    got="$("$venv/bin/python" -c "import importlib.metadata as m; print(m.version('$dist'))")"
+    [ "$got" = "$version" ] || { echo "$dist: $installer installed $got, not the farm's $version"; status=1; }
+    step "$installer: $recipe's own test suite"
+    out="$WORK/$installer-$recipe.txt"
+    suite "$recipe" "$sdist" "$venv" >"$out" 2>&1 || true
+    tail -n 3 "$out"
+    RESULT[$installer/$recipe]="$(grep -E '^[0-9]+ (passed|failed|skipped|error)|^=+ .*(passed|failed|error).* =+$|no test suite' "$out" | tail -n 1)"
+    if grep -qE '[0-9]+ (failed|errors?)\b' <<<"${RESULT[$installer/$recipe]}"; then status=1; fi
+    rm -rf "$WORK/src/$recipe"
+  done
+done
+
+step "summary (installer, package: pytest's last line)"
+for installer in pip uv; do
+  for row in "${ROWS[@]}"; do
+    IFS=$'\t' read -r recipe _ _ version _ <<<"$row"
+    printf '  %-4s %-12s %-20s %s\n' "$installer" "$recipe" "$version" "${RESULT[$installer/$recipe]:-?}"
+  done
+done
+exit $status
