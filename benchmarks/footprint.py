@@ -1,18 +1,22 @@
-"""Native bytes of a geospatial environment: the wheelfarm stack against PyPI's bundles.
+"""Native bytes of a geospatial + numerical environment: the farm's builds against the registry's.
 
-Two fresh virtual environments, built in the same run:
+Two fresh virtual environments, made in the same run with the same command:
 
-- **ours**: shapely and pyproj built against wheelfarm-geos / wheelfarm-proj (the repaired
-  wheels tests/geo/consumers.sh leaves in .farm/geo-consumers/repaired), plus the
-  wheelfarm GDAL stack (wheelfarm-gdal and everything it requires) from the farm's index;
-- **pypi**: the same shapely and pyproj releases from the package index, plus the packages
-  whose bundled GDAL the stack replaces: rasterio, fiona and pyogrio.
+- **ours**: ``pip install --extra-index-url <farm index> <packages>``, where the packages are
+  the farm's Python-package recipes (rasterio, fiona, pyogrio, GDAL, shapely, pyproj, numpy,
+  scipy: those the index holds); every one must come out as the farm's build (``+wheelfarm``),
+  bringing the farm's library wheels through its Requires-Dist;
+- **registry**: the same packages at the same public versions from the default index alone,
+  each with the native libraries it bundles (GDAL's bindings have no wheel there: its
+  self-contained ``gdal-wheel`` build stands in for them when the index has it).
 
 Every ELF file under site-packages is counted; shared libraries are grouped by library
 identity (farm.doctor.identity, which sees through auditwheel's renamed copies), so each
-library's copies show. Prints both tables, the totals and the ratio.
+library's copies show. Prints both tables, the totals, the ratio and the time to
+``import rasterio, fiona, pyogrio`` in each; exits non-zero unless ours has at least 3x
+fewer native bytes, no library twice and one proj.db.
 
-    python benchmarks/footprint.py [--index index] [--consumers .farm/geo-consumers/repaired]
+    python benchmarks/footprint.py [--index index] [--target 3]
 """
 
 from __future__ import annotations
@@ -22,17 +26,20 @@ import json
 import subprocess
 import sys
 import tempfile
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from farm.doctor.identity import is_extension_module, library_identity  # noqa: E402
 
-#: the releases compared (pyproj 3.6.1: the newest that builds against PROJ 9.1)
-PYPI = {"shapely": "2.2.0", "pyproj": "3.6.1", "rasterio": "1.4.4", "fiona": "1.10.1", "pyogrio": "0.13.0"}
+#: imported together for the import-time figure
+IMPORT = ["rasterio", "fiona", "pyogrio"]
 
 
 @dataclass
@@ -71,14 +78,46 @@ def _run(cmd: list[str]) -> None:
         sys.exit(f"{' '.join(cmd[:4])} ... failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
 
 
-def make_env(where: Path, steps: list[list[str]]) -> Path:
+def make_env(where: Path, args: list[str]) -> Path:
     subprocess.run([sys.executable, "-m", "venv", str(where)], check=True)
-    pip = [str(where / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
-    for args in steps:
-        _run([*pip, *args])
+    _run([str(where / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check", *args])
     out = subprocess.run([str(where / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['platlib'])"],
                          capture_output=True, text=True, check=True)
     return Path(out.stdout.strip())
+
+
+def versions(venv: Path, dists: list[str]) -> dict[str, str]:
+    code = "import importlib.metadata as m, json, sys; print(json.dumps({d: m.version(d) for d in sys.argv[1:]}))"
+    out = subprocess.run([str(venv / "bin" / "python"), "-c", code, *dists], capture_output=True, text=True, check=True)
+    return dict(json.loads(out.stdout))
+
+
+def import_seconds(venv: Path, modules: list[str], rounds: int = 5) -> float:
+    """Best wall time of a fresh interpreter importing ``modules`` (the interpreter's own start-up subtracted)."""
+    def best(code: str) -> float:
+        times = []
+        for _ in range(rounds):
+            start = time.perf_counter()
+            subprocess.run([str(venv / "bin" / "python"), "-c", code], check=True, capture_output=True)
+            times.append(time.perf_counter() - start)
+        return min(times)
+    return best("import " + ", ".join(modules)) - best("pass")
+
+
+def farm_packages() -> dict[str, str]:
+    """The farm's Python-package recipes: distribution -> the public version it builds."""
+    from farm.catalog import Catalog
+    from farm.kinds import kind_of
+    from farm.settings import find_root, load_settings
+
+    settings = load_settings(find_root(ROOT))
+    catalog = Catalog.from_settings(settings)
+    out = {}
+    for name in catalog.documents:
+        recipe = catalog.variants_of(name)[0]
+        if recipe.python is not None:
+            out[kind_of(recipe).dist_name(recipe, settings.namespace)] = recipe.version
+    return out
 
 
 def measure(name: str, site: Path) -> Footprint:
@@ -113,39 +152,63 @@ def report(fp: Footprint) -> None:
           f"{fp.extra_copy_bytes:,} B in extra copies")
 
 
-def main() -> None:
+def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--index", type=Path, default=ROOT / "index")
-    ap.add_argument("--consumers", type=Path, default=ROOT / ".farm" / "geo-consumers" / "repaired")
+    ap.add_argument("--target", type=float, default=3.0, help="least native-bytes ratio registry/ours")
     ap.add_argument("--json", type=Path, help="also write the numbers here")
     args = ap.parse_args()
-    consumers = sorted(args.consumers.glob("*.whl"))
-    if not any(w.name.startswith("shapely-") for w in consumers) or not any(w.name.startswith("pyproj-") for w in consumers):
-        sys.exit(f"no shapely/pyproj wheels in {args.consumers}; run tests/geo/consumers.sh first")
     index = (args.index.resolve() / "simple").as_uri() + "/"
+    packages = farm_packages()
+    published = {d: v for d, v in packages.items()
+                 if (args.index / "simple" / canonicalize_name(d)).is_dir()}
+    if not published:
+        sys.exit(f"the farm index {args.index} holds none of {', '.join(packages)}; run ci/consumers.sh first")
+    registry = dict(published)
+    gdal = registry.pop("GDAL", None)
     with tempfile.TemporaryDirectory(prefix="footprint-") as tmp:
-        ours = make_env(Path(tmp, "ours"), [
-            ["--index-url", index, "wheelfarm-gdal", "wheelfarm-geos", "wheelfarm-proj"],
-            [*map(str, consumers)],
-        ])
-        pypi = make_env(Path(tmp, "pypi"), [
-            ["--only-binary", ":all:", *(f"{k}=={v}" for k, v in PYPI.items())],
-        ])
-        a, b = measure("wheelfarm stack + shapely + pyproj", ours), measure(
-            "PyPI: " + ", ".join(f"{k} {v}" for k, v in PYPI.items()), pypi)
+        ours_venv, pypi_venv = Path(tmp, "ours"), Path(tmp, "registry")
+        ours = make_env(ours_venv, ["--extra-index-url", index, *(f"{d}=={v}" for d, v in published.items())])
+        got = versions(ours_venv, list(published))
+        not_ours = {d: v for d, v in got.items() if "+" not in v}
+        if not_ours:
+            sys.exit(f"the farm's index was given but these came from elsewhere: {not_ours}")
+        extra = []
+        if gdal:
+            probe = subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary", ":all:",
+                                    "-d", tmp, "gdal-wheel"], capture_output=True, text=True)
+            extra = ["gdal-wheel"] if probe.returncode == 0 else []
+        pypi = make_env(pypi_venv, ["--only-binary", ":all:", *(f"{d}=={v}" for d, v in registry.items()), *extra])
+        a = measure("farm: " + ", ".join(f"{d} {v}" for d, v in got.items()), ours)
+        b = measure("registry: " + ", ".join(f"{d} {v}" for d, v in versions(pypi_venv, [*registry, *extra]).items()),
+                    pypi)
+        wanted = [m for m in IMPORT if m in {d.lower() for d in published}]
+        times = (import_seconds(ours_venv, wanted), import_seconds(pypi_venv, wanted)) if wanted else None
     report(a)
     report(b)
     ratio = b.native_bytes / a.native_bytes
-    print(f"\nnative bytes: PyPI {b.native_bytes:,} / wheelfarm {a.native_bytes:,} = {ratio:.2f}x")
-    print(f"site-packages: PyPI {b.site_bytes:,} / wheelfarm {a.site_bytes:,} = {b.site_bytes / a.site_bytes:.2f}x")
+    repeated = sum(1 for c in a.libraries.values() if len(c) > 1)
+    print(f"\nnative bytes: registry {b.native_bytes:,} / farm {a.native_bytes:,} = {ratio:.2f}x (target >= {args.target}x)")
+    print(f"site-packages: registry {b.site_bytes:,} / farm {a.site_bytes:,} = {b.site_bytes / a.site_bytes:.2f}x")
+    print(f"libraries with more than one copy: farm {repeated}, registry "
+          f"{sum(1 for c in b.libraries.values() if len(c) > 1)}; proj.db: farm x{a.proj_db}, registry x{b.proj_db}")
+    if times:
+        print(f"import {', '.join(wanted)}: farm {times[0] * 1000:.0f} ms, registry {times[1] * 1000:.0f} ms")
     if args.json:
         args.json.write_text(json.dumps({
             fp.name: {"site_bytes": fp.site_bytes, "native_bytes": fp.native_bytes, "library_bytes": fp.library_bytes,
                       "extension_bytes": fp.extensions, "executable_bytes": fp.executables,
                       "extra_copy_bytes": fp.extra_copy_bytes, "proj_db": fp.proj_db,
                       "libraries": {k: [s for _, s in v] for k, v in fp.libraries.items()}}
-            for fp in (a, b)} | {"ratio_native": ratio}, indent=1))
+            for fp in (a, b)} | {"ratio_native": ratio, "import_seconds": times}, indent=1))
+    missed = [m for ok, m in ((ratio >= args.target, f"ratio {ratio:.2f} < {args.target}"),
+                              (repeated == 0, f"{repeated} libraries twice"),
+                              (a.proj_db <= 1, f"proj.db x{a.proj_db}")) if not ok]
+    if missed:
+        print("target missed: " + "; ".join(missed))
+        return 1
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
