@@ -210,6 +210,7 @@ class PythonPackageKind:
                             f"fix package.version in {r.folder / 'recipe.yaml'}")
         new_version = self.wheel_version(r, job.namespace)
         self._wire(job, root)
+        self._unname_build_tree(job, root)
         dist_info = root / f"{name}-{new_version}.dist-info"
         infos[0].rename(dist_info)
         self._rewrite_metadata(dist_info / "METADATA", new_version, self._requires(job))
@@ -250,6 +251,20 @@ class PythonPackageKind:
                            check=True, capture_output=True)
             if not kept:
                 subprocess.run([patchelf, "--remove-rpath", str(path)], check=True, capture_output=True)
+
+    @staticmethod
+    def _unname_build_tree(job: Job, root: Path) -> None:
+        """Text files that recorded the build tree (numpy's ``__config__.py`` keeps its BLAS's include
+        and lib folders) name it ``[build tree]`` instead: the path means nothing on a user's machine."""
+        names = sorted({str(job.tree.root), str(job.tree.root.resolve())}, key=len, reverse=True)
+        needles = [n.encode() for n in names]
+        for path in sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink()):
+            data = path.read_bytes()
+            if not any(n in data for n in needles) or read_elf(path) is not None:
+                continue
+            for needle in needles:
+                data = data.replace(needle, b"[build tree]")
+            path.write_bytes(data)
 
     @staticmethod
     def _rewrite_metadata(path: Path, version: str, requires: Sequence[str]) -> None:

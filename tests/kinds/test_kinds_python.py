@@ -128,3 +128,21 @@ def test_a_library_recipe_without_a_script_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "recipes" / "zlib" / "recipe.yaml").write_text(text.replace("  script: build.sh\n", ""))
     found = lint_paths([tmp_path / "recipes" / "zlib" / "recipe.yaml"], catalog.pins, catalog.platform)
     assert "F024" in {d.code for d in found}
+
+
+def test_text_files_that_recorded_the_build_tree_no_longer_name_it(tmp_path: Path) -> None:
+    from farm.buildenv import BuildTree
+    from farm.kinds import Job
+
+    recipe = _farm(tmp_path / "farm").variants_of("demo")[0]
+    tree = BuildTree(tmp_path / "tree")
+    job = Job(recipe, "wheelfarm", tree, tmp_path, tmp_path / "log", (), (), (), {}, 1, {})
+    wheel = tmp_path / "wheel"
+    (wheel / "demo").mkdir(parents=True)
+    config = wheel / "demo" / "__config__.py"
+    config.write_text(f'"include directory": "{tree.root}/host/wheelfarm/openblas/include"\n')
+    untouched = wheel / "demo" / "data.txt"
+    untouched.write_text("nothing of the build here\n")
+    PythonPackageKind._unname_build_tree(job, wheel)
+    assert config.read_text() == '"include directory": "[build tree]/host/wheelfarm/openblas/include"\n'
+    assert untouched.read_text() == "nothing of the build here\n"
