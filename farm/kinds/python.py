@@ -180,6 +180,11 @@ class PythonPackageKind:
         env = build_environment(job.recipe, job.tree, namespace=job.namespace, dep_roots=job.dep_roots,
                                 tools=job.tools, cpu_count=job.cpu_count, caller_env=job.caller_env,
                                 indirect_roots=job.indirect_roots)
+        # the interpreter's headers are named by __FILE__ in their inline functions' asserts: map them too
+        base = subprocess.run([str(venv / "bin" / "python"), "-c", "import sys; print(sys.base_prefix)"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+        for key in ("CFLAGS", "CXXFLAGS"):
+            env[key] = f"{env[key]} -ffile-prefix-map={base}=python"
         bins = [str(d / "bin") for d in (*job.dep_roots, *job.indirect_roots) if (d / "bin").is_dir()]
         env["PATH"] = os.pathsep.join([str(venv / "bin"), *bins, env["PATH"]])
         env["PYTHON"] = str(venv / "bin" / "python")
