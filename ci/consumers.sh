@@ -117,17 +117,19 @@ for dist in md.distributions():
         print(f"  {name} {dist.version}")
 probe = r'''
 import collections, importlib, os, re, sys
+def mapped():
+    return {p[5].strip() for p in (l.split(None, 5) for l in open("/proc/self/maps")) if len(p) == 6}
+import zlib  # the standard library's: its module links the machine's libz
+before = mapped()  # the interpreter's own
 for m in sys.argv[1:]:
     importlib.import_module(m)
 libs = collections.defaultdict(set)
-for line in open("/proc/self/maps"):
-    parts = line.split(None, 5)
-    if len(parts) == 6 and ".so" in parts[5]:
-        path = parts[5].strip()
+for path in mapped():
+    if ".so" in path:
         stem = re.sub(r"(-[0-9a-f]{8})?\.so.*$", "", os.path.basename(path))
         if re.match(r"lib(gdal|proj|geos|geos_c|sqlite3|tiff|curl|ssl|crypto|png|jpeg|z|expat|openblas)$", stem):
             libs[stem].add(path)
-bad = {k: sorted(v) for k, v in libs.items() if len(v) > 1 or not all("/wheelfarm/" in p for p in v)}
+bad = {k: sorted(v) for k, v in libs.items() if len(v) > 1 or not all("/wheelfarm/" in p or p in before for p in v)}
 print("  " + " -> ".join(sys.argv[1:]) + ": " + ", ".join(f"{k} x{len(v)}" for k, v in sorted(libs.items())))
 sys.exit(f"more than one copy, or one not from the farm's wheels: {bad}" if bad else 0)
 '''

@@ -323,16 +323,21 @@ class PythonPackageKind:
                  what=f"test command {command!r}", error=WheelTestFailed)
 
 
-#: imports the module, then reads /proc/self/maps: each farm library it links is mapped once,
-#: from the farm's wheel (site-packages/<namespace>/<lib>/lib), and no other copy is
+#: imports the module, then reads /proc/self/maps: each farm library the import maps comes from the
+#: farm's wheel (site-packages/<namespace>/<lib>/lib), once; a soname the interpreter had already
+#: loaded is shared with it by the dynamic loader, so it cannot be mapped twice
 _ONE_COPY = r"""
 import importlib, os, re, sys
 module, namespace, sonames = sys.argv[1], sys.argv[2], sys.argv[3:]
+def mapped():
+    return {line.split(None, 5)[5].strip() for line in open("/proc/self/maps") if len(line.split(None, 5)) == 6}
+# what the interpreter itself maps (its zlib module links the machine's libz) is its own, not the package's
+import zlib  # noqa: F401  (the standard library's, as every Python program may import it)
+before = mapped()
 importlib.import_module(module)
 stems = {re.sub(r"\.so.*$", "", s) for s in sonames}
-mapped = sorted({line.split(None, 5)[5].strip() for line in open("/proc/self/maps") if len(line.split(None, 5)) == 6})
 bad, found = [], []
-for path in mapped:
+for path in sorted(mapped() - before):
     base = os.path.basename(path)
     stem = re.sub(r"(-[0-9a-f]{8})?\.so.*$", "", base)
     if stem in stems:
