@@ -57,7 +57,11 @@ with open(sys.argv[1], "w") as out:
 PYEOF
 mapfile -t ROWS <"$WORK/consumers.tsv"
 DISTS=(); MODULES=()
-for row in "${ROWS[@]}"; do IFS=$'\t' read -r _ dist module _ _ <<<"$row"; DISTS+=("$dist"); MODULES+=("$module"); done
+# each at the public version the farm builds: where upstream has released a newer one (pyproj 3.7.2
+# against our 3.6.1), pip would take that from the default index, local label or not
+for row in "${ROWS[@]}"; do
+  IFS=$'\t' read -r _ dist module version _ <<<"$row"; DISTS+=("$dist==${version%%+*}"); MODULES+=("$module")
+done
 
 # what the suites import beyond pytest (their own test extras, minus anything that reaches the network)
 TEST_TOOLS=(pytest hypothesis packaging pytz fsspec pandas)
