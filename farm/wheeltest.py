@@ -15,7 +15,7 @@ from farm.index import publish
 from farm.installer import Command, Installer
 from farm.recipe.model import Recipe
 
-__all__ = ["WheelTestFailed", "test_wheel"]
+__all__ = ["WheelTestFailed", "stage_index", "test_wheel"]
 
 
 class WheelTestFailed(FarmError, RuntimeError):
@@ -42,6 +42,20 @@ def _installer_run(command: Command, *, cwd: Path, log: Path, what: str, check: 
     return _run(command.argv, cwd=cwd, env=dict(command.env), log=log, what=what, check=check)
 
 
+def stage_index(published: Path, wheel: Path, staging: Path) -> Path:
+    """A copy of the index at ``published`` (its wheels hard-linked where they can be) with ``wheel``
+    published in it: what a user's installer sees once the wheel lands."""
+    files = published / "files"
+    (staging / "files").mkdir(parents=True)
+    for f in sorted(files.glob("*.whl")) if files.is_dir() else []:
+        if f.stat().st_dev == staging.stat().st_dev:
+            os.link(f, staging / "files" / f.name)
+        else:
+            shutil.copy2(f, staging / "files" / f.name)
+    publish(staging, [wheel])
+    return staging
+
+
 def test_wheel(recipe: Recipe, wheel: Path, *, dist: str, namespace: str, published: Path, work: Path,
                log: Path, executables: Sequence[str], installer: Installer) -> None:
     """Raise :class:`WheelTestFailed` unless the recipe's tests pass against ``wheel``.
@@ -49,16 +63,7 @@ def test_wheel(recipe: Recipe, wheel: Path, *, dist: str, namespace: str, publis
     ``installer`` makes the environment and installs into it (:func:`farm.installer.choose`).
     """
     shutil.rmtree(work, ignore_errors=True)
-    staging = work / "index"
-    files = published / "files"
-    if files.is_dir():
-        (staging / "files").mkdir(parents=True)
-        for f in files.glob("*.whl"):
-            if f.stat().st_dev == staging.stat().st_dev:
-                os.link(f, staging / "files" / f.name)
-            else:
-                shutil.copy2(f, staging / "files" / f.name)
-    publish(staging, [wheel])
+    staging = stage_index(published, wheel, work / "index")
     venv = work / "venv"
     env = {k: v for k, v in os.environ.items() if k in ("LANG", "LC_ALL", "HOME", "TERM")}
     env["PATH"] = os.pathsep.join([str(venv / "bin"), "/usr/local/bin", "/usr/bin", "/bin"])

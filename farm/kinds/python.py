@@ -44,14 +44,13 @@ from farm.abi import pin_range
 from farm.buildenv import BuildFailed, build_environment
 from farm.elf import read_elf
 from farm.errors import FarmError
-from farm.index import publish
 from farm.kinds import Job, TestJob
 from farm import sbom
 from farm.pack import Packed, PackError, sbom_inputs
 from farm.pep725 import host_problem
 from farm.recipe.model import Recipe
 from farm.wheelfile import write_wheel
-from farm.wheeltest import WheelTestFailed
+from farm.wheeltest import WheelTestFailed, stage_index
 
 __all__ = ["PythonPackageKind", "interpreter"]
 
@@ -159,11 +158,12 @@ class PythonPackageKind:
         _run([*install, *requires], cwd=job.tree.root, env=tool_env, log=job.log,
              what=f"{r.name}: installing the build requirements")
         vpy = str(venv / "bin" / "python")
+        build_env = self._build_env(job, venv)
         settings = json.dumps({k: list(v) if len(v) != 1 else v[0] for k, v in r.python.config_settings.items()})
         dynamic = _run([vpy, "-c", "import build, json, sys; b = build.ProjectBuilder(sys.argv[1]); "
                                    "print(json.dumps(sorted(b.get_requires_for_build('wheel', json.loads(sys.argv[2])))))",
                         str(job.tree.src), settings],
-                       cwd=job.tree.src, env=self._build_env(job, venv), log=job.log,
+                       cwd=job.tree.src, env=build_env, log=job.log,
                        what=f"{r.name}: asking the build backend what it needs").strip().splitlines()[-1]
         extra = json.loads(dynamic)
         if extra:
@@ -173,7 +173,7 @@ class PythonPackageKind:
         shutil.rmtree(out, ignore_errors=True)
         config = [f"-C{k}={v}" for k, values in r.python.config_settings.items() for v in values]
         _run([vpy, "-m", "build", "--wheel", "--no-isolation", "--skip-dependency-check", "--outdir", str(out),
-              *config, str(job.tree.src)], cwd=job.tree.src, env=self._build_env(job, venv), log=job.log,
+              *config, str(job.tree.src)], cwd=job.tree.src, env=build_env, log=job.log,
              what=f"{r.name}: the PEP 517 build")
 
     def _build_env(self, job: Job, venv: Path) -> dict[str, str]:
@@ -289,14 +289,7 @@ class PythonPackageKind:
         python = _interpreter_of(r, WheelTestFailed)
         shutil.rmtree(job.work, ignore_errors=True)
         job.work.mkdir(parents=True)
-        staging = job.work / "index"
-        (staging / "files").mkdir(parents=True)
-        for f in sorted((job.published / "files").glob("*.whl")):
-            if f.stat().st_dev == staging.stat().st_dev:
-                os.link(f, staging / "files" / f.name)
-            else:
-                shutil.copy2(f, staging / "files" / f.name)
-        publish(staging, [job.wheel])
+        staging = stage_index(job.published, job.wheel, job.work / "index")
         env = _tool_env(os.environ, job.work)
         venv = job.work / "venv"
         install = make_venv(python, venv, env=env, log=job.log, error=WheelTestFailed)
