@@ -4,6 +4,11 @@ farm never edits the system's apt set-up: it derives ``deb-src`` entries from th
 machine's own ``deb`` entries into a private apt directory (in the cache) and runs
 ``apt-get source --download-only`` against it. The sha256 in the recipe, not the
 Debian revision, decides whether the file is the right one.
+
+The bot reads the archive through :class:`SourceArchive` (the versions a suite offers, and
+a version's ``.dsc`` with its files): :class:`AptArchive` is the real one, on the same
+private apt state the fetcher uses; tests hand in a fake. :func:`upstream_version` turns a
+Debian version into upstream's, and :func:`dsc_files` / :func:`orig_tarball` read a ``.dsc``.
 """
 
 from __future__ import annotations
@@ -13,12 +18,25 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from farm.errors import FarmError
 
-__all__ = ["AptSources", "DebianError", "derive_source_entries"]
+__all__ = [
+    "AptArchive",
+    "AptSources",
+    "DebianError",
+    "DebianVersion",
+    "SourceArchive",
+    "derive_source_entries",
+    "dsc_files",
+    "orig_tarball",
+    "parse_control",
+    "upstream_version",
+]
 
 APT_DIR = Path("/etc/apt")
 _STAMP_TTL = 24 * 3600
@@ -175,3 +193,133 @@ class AptSources:
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(str(got), dest)
             return dest
+
+    def download_source(self, package: str, version: str, dest: Path) -> Path:
+        """Download ``package=version``'s ``.dsc`` and the files it lists into ``dest``; the ``.dsc``'s path.
+
+        apt checks every file against the suite's signed index; the caller hashes what it uses.
+        """
+        self.prepare()
+        dest.mkdir(parents=True, exist_ok=True)
+        spec = f"{package}={version}"
+        result = subprocess.run(["apt-get", *self._options(), "source", "--download-only", spec],
+                                cwd=dest, capture_output=True, text=True)
+        dscs = sorted(dest.glob(f"{package}_*.dsc"))
+        if result.returncode != 0 or not dscs:
+            err = ((result.stderr or result.stdout).strip().splitlines() or ["no error output"])[-1]
+            raise DebianError(f"apt-get source {spec} failed ({err})")
+        return dscs[0]
+
+
+# --- Debian versions and .dsc files --------------------------------------------------------
+
+#: a repack marker Debian appends to the upstream version (``+dfsg``, ``.dfsg1``, ``~ds``, ``+repack2``)
+_REPACK = re.compile(r"[+.~](?:dfsg|ds|repack)\d*$", re.IGNORECASE)
+_PRE = re.compile(r"~(?:rc|beta|alpha|pre|a|b)\.?\d*", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class DebianVersion:
+    """A Debian version taken apart: ``1:1.2.13.dfsg-1+deb12u1``."""
+
+    debian: str
+    #: the upstream part as Debian writes it (``1.2.13.dfsg``): what the orig tarball is named by
+    written: str
+    #: upstream's own version (``1.2.13``; ``3.0.0~rc1`` becomes ``3.0.0rc1``)
+    upstream: str
+    repacked: bool
+    prerelease: bool
+
+
+def upstream_version(debian: str) -> DebianVersion:
+    """Drop the epoch (``N:``), the ``-revision`` and a repack suffix; ``~rc``/``~beta`` mark a pre-release."""
+    text = debian.strip()
+    if re.match(r"^\d+:", text):
+        text = text.split(":", 1)[1]
+    if "-" in text:
+        text = text.rsplit("-", 1)[0]
+    written = text
+    repacked = False
+    while (m := _REPACK.search(text)) is not None:
+        text, repacked = text[: m.start()], True
+    prerelease = _PRE.search(text) is not None
+    return DebianVersion(debian, written, text.replace("~", ""), repacked, prerelease)
+
+
+def parse_control(text: str) -> list[dict[str, str]]:
+    """deb822 stanzas (a Sources index, a ``.dsc``, ``apt-cache showsrc``); field names lower-cased.
+
+    Continuation lines are kept, one per line; a PGP signature's armour is skipped.
+    """
+    stanzas: list[dict[str, str]] = []
+    fields: dict[str, str] = {}
+    key = ""
+    for line in text.splitlines():
+        if line.startswith("-----BEGIN PGP SIGNATURE"):
+            break
+        if line.startswith("-----BEGIN PGP") or (line.startswith("Hash:") and not fields):
+            continue
+        if not line.strip():
+            if fields:
+                stanzas.append(fields)
+            fields, key = {}, ""
+            continue
+        if line[0] in " \t" and key:
+            fields[key] += "\n" + line.strip()
+        elif ":" in line:
+            name, _, value = line.partition(":")
+            key = name.strip().lower()
+            fields[key] = value.strip()
+    if fields:
+        stanzas.append(fields)
+    return stanzas
+
+
+def dsc_files(text: str) -> dict[str, str]:
+    """file name -> sha256, from a ``.dsc``'s (or a Sources stanza's) ``Checksums-Sha256`` field."""
+    stanza = next((s for s in parse_control(text) if "checksums-sha256" in s), None)
+    if stanza is None:
+        raise DebianError("the .dsc has no Checksums-Sha256 field")
+    out: dict[str, str] = {}
+    for line in stanza["checksums-sha256"].splitlines():
+        parts = line.split()
+        if len(parts) == 3 and re.fullmatch(r"[0-9a-f]{64}", parts[0]):
+            out[parts[2]] = parts[0]
+    return out
+
+
+def orig_tarball(files: Mapping[str, str]) -> str | None:
+    """The main upstream tarball (``<pkg>_<version>.orig.tar.<ext>``) among a .dsc's files; None for a native package."""
+    found = sorted(f for f in files if re.search(r"\.orig\.tar\.[a-z0-9]+$", f))
+    return found[0] if found else None
+
+
+class SourceArchive(Protocol):
+    """Debian's source archive as the bot reads it; :class:`AptArchive` is the real one."""
+
+    def versions(self, package: str, suite: str) -> tuple[str, ...]:
+        """Every version of source package ``package`` that ``suite`` offers (none: empty)."""
+        ...
+
+    def fetch(self, package: str, version: str, suite: str, dest: Path) -> Path:
+        """Download ``package=version`` from ``suite`` into ``dest``: the ``.dsc``'s path (its files beside it)."""
+        ...
+
+
+@dataclass(frozen=True)
+class AptArchive:
+    """The archive through one private apt state per suite under ``root`` (the source cache's, shared with fetching)."""
+
+    root: Path
+    apt_dir: Path = APT_DIR
+
+    def _apt(self, suite: str) -> AptSources:
+        return AptSources(self.root / f"apt-{suite}", self.apt_dir, suite)
+
+    def versions(self, package: str, suite: str) -> tuple[str, ...]:
+        apt = self._apt(suite)
+        apt.prepare()
+        return tuple(apt.versions(package))
+
+    def fetch(self, package: str, version: str, suite: str, dest: Path) -> Path:
+        return self._apt(suite).download_source(package, version, dest)

@@ -6,7 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from farm.debian import AptSources, DebianError, derive_source_entries
+from farm.debian import (
+    AptArchive,
+    AptSources,
+    DebianError,
+    DebianVersion,
+    derive_source_entries,
+    dsc_files,
+    orig_tarball,
+    parse_control,
+    upstream_version,
+)
 
 
 def test_derives_deb_src_from_both_formats(tmp_path: Path) -> None:
@@ -66,3 +76,89 @@ def test_download_falls_back_to_another_version_when_the_newest_cannot_be_had(
     assert [c[-1] for c in calls if c[0] == "apt-get"] == ["zlib", "zlib=1:1.2.13.dfsg-1"]
     with pytest.raises(DebianError, match="apt-get source zlib did not provide"):
         AptSources(tmp_path).download("zlib", "zlib_9.orig.tar.bz2", tmp_path / "out" / "y")
+
+
+@pytest.mark.parametrize(("debian", "upstream", "written", "repacked", "pre"), [
+    ("1:1.2.13.dfsg-1+deb12u1", "1.2.13", "1.2.13.dfsg", True, False),
+    ("3.0.0~rc1-1", "3.0.0rc1", "3.0.0~rc1", False, True),
+    ("2.6.0+ds-2", "2.6.0", "2.6.0+ds", True, False),
+    ("9.4.0+repack1-1~bpo12+1", "9.4.0", "9.4.0+repack1", True, False),
+    ("4.7.0-2", "4.7.0", "4.7.0", False, False),
+    ("1.6.44", "1.6.44", "1.6.44", False, False),  # a native version has no revision
+    ("3.9.0~beta2+dfsg-1", "3.9.0beta2", "3.9.0~beta2+dfsg", True, True),
+])
+def test_upstream_version(debian: str, upstream: str, written: str, repacked: bool, pre: bool) -> None:
+    assert upstream_version(debian) == DebianVersion(debian, written, upstream, repacked, pre)
+
+
+DSC = """-----BEGIN PGP SIGNED MESSAGE-----
+Hash: SHA512
+
+Format: 3.0 (quilt)
+Source: zlib
+Version: 1:1.3.1.dfsg-1
+Files:
+ 0123 10 zlib_1.3.1.dfsg.orig.tar.bz2
+Checksums-Sha256:
+ {a} 10 zlib_1.3.1.dfsg.orig.tar.bz2
+ {b} 20 zlib_1.3.1.dfsg.orig.tar.bz2.asc
+ {c} 30 zlib_1.3.1.dfsg-1.debian.tar.xz
+
+-----BEGIN PGP SIGNATURE-----
+
+iQIzBAEBCgAdFiEE
+-----END PGP SIGNATURE-----
+""".format(a="a" * 64, b="b" * 64, c="c" * 64)
+
+
+def test_dsc_files_and_the_orig_tarball() -> None:
+    files = dsc_files(DSC)
+    assert files == {"zlib_1.3.1.dfsg.orig.tar.bz2": "a" * 64, "zlib_1.3.1.dfsg.orig.tar.bz2.asc": "b" * 64,
+                     "zlib_1.3.1.dfsg-1.debian.tar.xz": "c" * 64}
+    assert orig_tarball(files) == "zlib_1.3.1.dfsg.orig.tar.bz2"
+    assert orig_tarball({"x_1.0.tar.xz": "d" * 64}) is None
+    assert parse_control(DSC)[0]["version"] == "1:1.3.1.dfsg-1"
+    with pytest.raises(DebianError, match="no Checksums-Sha256"):
+        dsc_files("Source: x\nVersion: 1\n")
+
+
+def test_apt_archive_keeps_one_private_state_per_suite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[list[str], str | None]] = []
+    prepared: list[Path] = []
+
+    def run(cmd: list[str], cwd: str | Path | None = None, **kwargs: object) -> subprocess.CompletedProcess[str]:
+        calls.append((cmd, str(cwd) if cwd else None))
+        if cmd[0] == "apt-cache":
+            return subprocess.CompletedProcess(cmd, 0, "Package: zlib\nVersion: 1:1.3.1.dfsg-1\n", "")
+        (Path(str(cwd)) / "zlib_1.3.1.dfsg-1.dsc").write_text(DSC)
+        return subprocess.CompletedProcess(cmd, 0, "", "")
+
+    monkeypatch.setattr(AptSources, "prepare", lambda self, refresh=False: prepared.append(self.root))
+    monkeypatch.setattr("farm.debian.subprocess.run", run)
+    archive = AptArchive(tmp_path / "cache")
+    assert archive.versions("zlib", "trixie") == ("1:1.3.1.dfsg-1",)
+    dsc = archive.fetch("zlib", "1:1.3.1.dfsg-1", "forky", tmp_path / "dl")
+    assert dsc == tmp_path / "dl" / "zlib_1.3.1.dfsg-1.dsc"
+    # the fetcher's layout (SourceCache keeps apt-<suite> in the cache too), one state per suite
+    assert prepared == [tmp_path / "cache" / "apt-trixie", tmp_path / "cache" / "apt-forky"]
+    assert calls[-1][0][-3:] == ["source", "--download-only", "zlib=1:1.3.1.dfsg-1"]
+    assert f"Dir::State={tmp_path / 'cache' / 'apt-forky' / 'state'}" in calls[-1][0]
+
+
+@pytest.mark.integration
+def test_the_real_archive_through_the_machines_apt(tmp_path: Path) -> None:
+    """Reads bookworm's zlib through the machine's own apt configuration; skipped where apt cannot reach it."""
+    if shutil.which("apt-get") is None or not derive_source_entries(suite="bookworm"):
+        pytest.skip("no Debian apt configuration on this machine")
+    from farm.bot.versions import Endpoints, debian_orig, http_get, newest_version
+
+    archive = AptArchive(tmp_path / "cache")
+    try:
+        versions = archive.versions("zlib", "bookworm")
+    except DebianError as exc:
+        pytest.skip(f"apt cannot reach the archive: {exc}")
+    assert versions and all(upstream_version(v).repacked for v in versions)
+    found = newest_version({"debian": "zlib", "suites": ["bookworm"]}, "1.2", http_get(5), Endpoints(), archive)
+    assert found is not None and found.debian is not None
+    orig = debian_orig(found.debian, archive)
+    assert orig.file.startswith("zlib_") and orig.file.endswith(".orig.tar.bz2") and len(orig.sha256) == 64
