@@ -1,10 +1,19 @@
-"""Upstream version sources: GitHub releases and tags, a PyPI-style JSON API, a listing page.
+"""Upstream version sources: GitHub releases and tags, a PyPI-style JSON API, a listing page,
+Debian's source archive.
 
 A recipe's ``updates`` section names one source and an optional ``pattern`` (a regular
 expression whose first group captures the version). Only PEP 440 versions newer than the
 recipe's count; pre-releases (by the source's own flag or by PEP 440) are ignored unless
 ``prereleases: true``. HTTP goes through an injectable function, and so does downloading
 the new release to hash it, so tests use a local server and nothing else.
+
+``debian: <source package>`` with ``suites: [bookworm, trixie, forky]`` reads each suite's
+source index through a :class:`farm.debian.SourceArchive` (the machine's own apt
+configuration; tests pass a fake). Each Debian version becomes upstream's (epoch, revision
+and repack suffix dropped, ``~rc`` a pre-release); the newest across the suites wins, the
+earlier suite on a tie. There ``pattern`` is a filter: the upstream version must match it
+(``^3\\.0\\.`` holds a recipe to OpenSSL's 3.0 series). :func:`debian_orig` then downloads
+the winner's ``.dsc`` and orig tarball and checks the tarball against the ``.dsc``'s sha256.
 """
 
 from __future__ import annotations
@@ -12,25 +21,32 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import tempfile
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
+from farm.debian import DebianError, DebianVersion, SourceArchive, dsc_files, orig_tarball, upstream_version
 from farm.errors import FarmError
 from farm.pypi import pip_index_url
 
 __all__ = [
+    "DebianOrig",
+    "DebianRelease",
     "Download",
     "Endpoints",
     "Found",
     "Http",
     "Response",
     "VersionCheckError",
+    "debian_orig",
+    "debian_version_key",
     "http_get",
     "newest_version",
     "pip_index_api",
@@ -70,9 +86,33 @@ class Endpoints:
 
 
 @dataclass(frozen=True)
+class DebianRelease:
+    """The Debian source package version a ``debian`` source found, and the suite that has it."""
+
+    package: str
+    suite: str
+    version: DebianVersion
+
+
+@dataclass(frozen=True)
 class Found:
     version: Version
     source: str
+    #: set by the ``debian`` source: where the bump takes its orig tarball from
+    debian: DebianRelease | None = None
+
+
+@dataclass(frozen=True)
+class DebianOrig:
+    """A Debian release's orig tarball, its sha256 from the ``.dsc``, checked by hashing the download."""
+
+    package: str
+    suite: str
+    debian_version: str
+    file: str
+    sha256: str
+    #: Debian repacked upstream's release (``+dfsg``): upstream's tarball is another file
+    repacked: bool
 
 
 def http_get(timeout: float = 30.0) -> Http:
@@ -192,7 +232,120 @@ def _listing(url: str, pattern: str | None, prereleases: bool, http: Http) -> tu
     return _versions(((m.group(0), False) for m in rx.finditer(text)), pattern, prereleases), url
 
 
-def newest_version(updates: Mapping[str, Any], current: str, http: Http, endpoints: Endpoints) -> Found | None:
+def _dpkg_part(text: str) -> list[tuple[int, int | str]]:
+    out: list[tuple[int, int | str]] = []
+    for digits, other in re.findall(r"(\d+)|(\D+)", text):
+        out.append((1, int(digits)) if digits else (0, other))
+    return out
+
+
+def _dpkg_order(c: str) -> int:
+    if c == "~":
+        return -1
+    if c.isalpha():
+        return ord(c)
+    return ord(c) + 256
+
+
+def _dpkg_cmp(a: str, b: str) -> int:
+    """dpkg's comparison of one version part (upstream or revision)."""
+    i = j = 0
+    while i < len(a) or j < len(b):
+        na = re.match(r"\D*", a[i:]).group(0)  # type: ignore[union-attr]
+        nb = re.match(r"\D*", b[j:]).group(0)  # type: ignore[union-attr]
+        for x, y in zip(na + "\0" * max(0, len(nb) - len(na)), nb + "\0" * max(0, len(na) - len(nb)), strict=True):
+            ox = 0 if x == "\0" else _dpkg_order(x)
+            oy = 0 if y == "\0" else _dpkg_order(y)
+            if ox != oy:
+                return -1 if ox < oy else 1
+        i, j = i + len(na), j + len(nb)
+        da = re.match(r"\d*", a[i:]).group(0)  # type: ignore[union-attr]
+        db = re.match(r"\d*", b[j:]).group(0)  # type: ignore[union-attr]
+        if int(da or 0) != int(db or 0):
+            return -1 if int(da or 0) < int(db or 0) else 1
+        i, j = i + len(da), j + len(db)
+    return 0
+
+
+def debian_version_key(version: str) -> tuple[int, str, str]:
+    """``(epoch, upstream, revision)`` of a Debian version, for :func:`_debian_newer`."""
+    epoch, _, rest = version.rpartition(":") if ":" in version else ("0", "", version)
+    upstream, _, revision = rest.rpartition("-") if "-" in rest else (rest, "", "0")
+    return int(epoch or 0), upstream, revision
+
+
+def _debian_newer(a: str, b: str) -> bool:
+    """Is Debian version ``a`` newer than ``b`` (dpkg's order)?"""
+    ea, ua, ra = debian_version_key(a)
+    eb, ub, rb = debian_version_key(b)
+    if ea != eb:
+        return ea > eb
+    return (_dpkg_cmp(ua, ub) or _dpkg_cmp(ra, rb)) > 0
+
+
+def _debian(package: str, suites: list[str], pattern: str | None, prereleases: bool,
+            archive: SourceArchive | None) -> tuple[list[tuple[Version, DebianRelease]], str]:
+    if archive is None:
+        raise VersionCheckError("no Debian source archive configured for the bot")
+    if not suites:
+        raise VersionCheckError(f"updates.debian {package} needs suites: the Debian releases to read, in order")
+    rx = re.compile(pattern) if pattern else None
+    found: list[tuple[Version, DebianRelease]] = []
+    failures: list[str] = []
+    for suite in suites:
+        try:
+            listed = archive.versions(package, suite)
+        except DebianError as exc:
+            failures.append(f"{suite}: {exc}")
+            continue
+        best: dict[Version, DebianRelease] = {}
+        for text in listed:
+            dv = upstream_version(text)
+            if (dv.prerelease and not prereleases) or (rx is not None and not rx.search(dv.upstream)):
+                continue
+            try:
+                v = Version(dv.upstream)
+            except InvalidVersion:
+                continue
+            if (v.is_prerelease or v.is_devrelease) and not prereleases:
+                continue
+            if v not in best or _debian_newer(text, best[v].version.debian):
+                best[v] = DebianRelease(package, suite, dv)
+        found.extend(best.items())
+    if failures and len(failures) == len(suites):
+        raise VersionCheckError(f"Debian source package {package}: no suite answered ({'; '.join(failures)})")
+    return found, f"Debian source package {package} ({', '.join(suites)})"
+
+
+def debian_orig(release: DebianRelease, archive: SourceArchive) -> DebianOrig:
+    """Download ``release``'s ``.dsc`` and orig tarball; the tarball's name and sha256, checked by hashing it."""
+    spec = f"{release.package} {release.version.debian} ({release.suite})"
+    with tempfile.TemporaryDirectory(prefix="farm-bot-dsc-") as tmp:
+        try:
+            dsc = archive.fetch(release.package, release.version.debian, release.suite, Path(tmp))
+            files = dsc_files(dsc.read_text(encoding="utf-8", errors="replace"))
+        except (DebianError, OSError) as exc:
+            raise VersionCheckError(f"{spec}: cannot read its .dsc ({exc})") from None
+        orig = orig_tarball(files)
+        if orig is None:
+            raise VersionCheckError(f"{spec}: the .dsc lists no orig tarball (a native package?)")
+        path = dsc.parent / orig
+        if not path.is_file():
+            raise VersionCheckError(f"{spec}: {orig} did not download")
+        got = sha256_of(path.as_uri(), lambda _: _chunks(path))
+        if got != files[orig]:
+            raise VersionCheckError(f"{spec}: {orig} hashes to {got}, but its .dsc says {files[orig]}")
+    return DebianOrig(release.package, release.suite, release.version.debian, orig, got, release.version.repacked)
+
+
+def _chunks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as f:
+        while block := f.read(1 << 20):
+            yield block
+
+
+def newest_version(updates: Mapping[str, Any], current: str, http: Http, endpoints: Endpoints,
+                   archive: SourceArchive | None = None) -> Found | None:
     """The newest upstream version above ``current``, or None when the recipe is up to date."""
     pattern = updates.get("pattern")
     pre = bool(updates.get("prereleases", False))
@@ -206,8 +359,21 @@ def newest_version(updates: Mapping[str, Any], current: str, http: Http, endpoin
         found, where = _pypi(str(updates["pypi"]), pattern, pre, http, endpoints)
     elif updates.get("url"):
         found, where = _listing(str(updates["url"]), pattern, pre, http)
+    elif updates.get("debian"):
+        releases, where = _debian(str(updates["debian"]), [str(x) for x in updates.get("suites") or []], pattern,
+                                  pre, archive)
+        try:
+            have_d = Version(current)
+        except InvalidVersion:
+            raise VersionCheckError(f"the recipe's version {current!r} is not a PEP 440 version") from None
+        newer_d = [(v, r) for v, r in releases if v > have_d]
+        if not newer_d:
+            return None
+        top = max(v for v, _ in newer_d)
+        return Found(top, f"{where}, in {next(r for v, r in newer_d if v == top).suite}",
+                     next(r for v, r in newer_d if v == top))
     else:
-        raise VersionCheckError("the updates section names no source: add github, pypi or url")
+        raise VersionCheckError("the updates section names no source: add github, pypi, url or debian")
     try:
         have = Version(current)
     except InvalidVersion:

@@ -429,8 +429,13 @@ RECIPE = Obj(
                 "github": Str("owner/repo whose releases or tags carry new versions"),
                 "pypi": Str("PyPI project whose versions follow upstream"),
                 "url": Str("a page listing releases"),
-                "pattern": Str("regular expression with one group capturing the version"),
-                "prereleases": Bool(),
+                "debian": Str("a Debian source package whose versions follow upstream (read through the "
+                              "machine's apt configuration); needs suites"),
+                "suites": ListOf(Str(), "the Debian releases to read, in order, e.g. [bookworm, trixie, forky]; "
+                                        "the newest upstream version across them wins", min_items=1),
+                "pattern": Str("regular expression with one group capturing the version; with debian, a "
+                               "filter the upstream version must match (e.g. ^3\\.0\\. to hold to a series)"),
+                "prereleases": Bool("also take pre-releases (rc, beta; Debian's ~rc)"),
             },
             doc="where the bot looks for new upstream versions",
         ),

@@ -609,3 +609,51 @@ class FakeGitHub:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
+
+
+# --- a fake Debian source archive ----------------------------------------------------------
+
+
+@dataclass
+class FakeArchive:
+    """Debian's source archive as :class:`farm.debian.SourceArchive` sees it: per suite, each
+    source package's versions, and per version the files its ``.dsc`` lists (written on fetch)."""
+
+    listed: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    files: dict[tuple[str, str], dict[str, bytes]] = field(default_factory=dict)
+    #: (package, version) whose .dsc names a sha256 its orig tarball does not have
+    corrupt: set[tuple[str, str]] = field(default_factory=set)
+    unreachable: set[str] = field(default_factory=set)
+    fetched: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def add(self, suite: str, package: str, version: str, files: dict[str, bytes] | None = None) -> None:
+        self.listed.setdefault((suite, package), []).append(version)
+        if files is not None:
+            self.files[(package, version)] = files
+
+    def versions(self, package: str, suite: str) -> tuple[str, ...]:
+        from farm.debian import DebianError
+
+        if suite in self.unreachable:
+            raise DebianError(f"apt-get update for source packages failed: {suite} is not on the mirror")
+        return tuple(self.listed.get((suite, package), []))
+
+    def fetch(self, package: str, version: str, suite: str, dest: Path) -> Path:
+        from farm.debian import DebianError
+
+        self.fetched.append((package, version, suite))
+        files = self.files.get((package, version))
+        if files is None or version not in self.listed.get((suite, package), []):
+            raise DebianError(f"apt-get source {package}={version} failed (E: Can not find version)")
+        dest.mkdir(parents=True, exist_ok=True)
+        lines = []
+        for name, data in files.items():
+            (dest / name).write_bytes(data)
+            digest = hashlib.sha256(b"tampered" if (package, version) in self.corrupt else data).hexdigest()
+            lines.append(f" {digest} {len(data)} {name}")
+        upstream = version.split(":", 1)[-1].rsplit("-", 1)[0]
+        dsc = dest / f"{package}_{upstream}-1.dsc"
+        dsc.write_text("-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\nFormat: 3.0 (quilt)\n"
+                       f"Source: {package}\nVersion: {version}\nChecksums-Sha256:\n" + "\n".join(lines) + "\n\n"
+                       "-----BEGIN PGP SIGNATURE-----\nxyz\n-----END PGP SIGNATURE-----\n")
+        return dsc

@@ -3,12 +3,14 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from bot_fakes import Static
+from bot_fakes import FakeArchive, Static
 from packaging.version import Version
 
 from farm.bot.versions import (
+    DebianOrig,
     Endpoints,
     VersionCheckError,
+    debian_orig,
     http_get,
     newest_version,
     pip_index_api,
@@ -85,3 +87,78 @@ def test_sha256_of_a_download(static_server: Static) -> None:
 def test_pip_index_api_comes_from_pips_configuration() -> None:
     assert pip_index_api(lambda cmd: "http://127.0.0.1:1/mirror/simple/\n") == "http://127.0.0.1:1/mirror"
     assert pip_index_api(lambda cmd: "http://127.0.0.1:1/acme/pypi/+simple") == "http://127.0.0.1:1/acme/pypi/+simple"
+
+
+# -- Debian's source archive --------------------------------------------------------------------
+
+
+def archive_with(*entries: tuple[str, str]) -> FakeArchive:
+    archive = FakeArchive()
+    for suite, version in entries:
+        archive.add(suite, "zlib", version)
+    return archive
+
+
+def test_debian_newest_upstream_across_suites_wins() -> None:
+    archive = archive_with(("bookworm", "1:1.2.13.dfsg-1"), ("trixie", "1:1.3.dfsg+really1.3.1-1"),
+                           ("trixie", "1:1.3.1.dfsg-1"), ("forky", "1:1.3.1.dfsg-2"), ("forky", "1:1.3.2~rc1-1"))
+    updates = {"debian": "zlib", "suites": ["bookworm", "trixie", "forky"]}
+    found = newest_version(updates, "1.2.13", http_get(5), Endpoints(), archive)
+    assert found is not None and found.version == Version("1.3.1") and found.debian is not None
+    # the same upstream version in two suites: the earlier suite, its newest revision
+    assert (found.debian.suite, found.debian.version.debian, found.debian.version.repacked) == \
+        ("trixie", "1:1.3.1.dfsg-1", True)
+    assert found.source == "Debian source package zlib (bookworm, trixie, forky), in trixie"
+    with_pre = newest_version({**updates, "prereleases": True}, "1.2.13", http_get(5), Endpoints(), archive)
+    assert with_pre is not None and with_pre.version == Version("1.3.2rc1") and with_pre.debian is not None
+    assert with_pre.debian.suite == "forky"
+    assert newest_version(updates, "1.3.1", http_get(5), Endpoints(), archive) is None
+
+
+def test_debian_newest_revision_within_a_suite() -> None:
+    archive = archive_with(("bookworm", "3.0.11-1~deb12u2"), ("bookworm", "3.0.11-1~deb12u10"),
+                           ("bookworm", "3.0.11-1~deb12u9"))
+    found = newest_version({"debian": "zlib", "suites": ["bookworm"]}, "3.0.1", http_get(5), Endpoints(), archive)
+    assert found is not None and found.debian is not None and found.debian.version.debian == "3.0.11-1~deb12u10"
+
+
+def test_debian_pattern_holds_a_recipe_to_a_series() -> None:
+    archive = archive_with(("bookworm", "3.0.17-1~deb12u2"), ("trixie", "3.5.1-1"), ("forky", "3.6.0-2"),
+                           ("forky", "3.0.18-1"))
+    lts = {"debian": "zlib", "suites": ["bookworm", "trixie", "forky"], "pattern": r"^3\.0\."}
+    found = newest_version(lts, "3.0.15", http_get(5), Endpoints(), archive)
+    assert found is not None and found.version == Version("3.0.18") and found.debian is not None
+    assert found.debian.suite == "forky" and not found.debian.version.repacked
+    assert newest_version({**lts, "pattern": None}, "3.0.15", http_get(5), Endpoints(), archive).version == \
+        Version("3.6.0")  # type: ignore[union-attr]
+
+
+def test_debian_a_suite_that_does_not_answer_is_skipped_but_not_all() -> None:
+    archive = archive_with(("bookworm", "1.3.1-1"))
+    archive.unreachable.add("forky")
+    found = newest_version({"debian": "zlib", "suites": ["bookworm", "forky"]}, "1.2", http_get(5), Endpoints(), archive)
+    assert found is not None and found.version == Version("1.3.1")
+    archive.unreachable.add("bookworm")
+    with pytest.raises(VersionCheckError, match="no suite answered"):
+        newest_version({"debian": "zlib", "suites": ["bookworm", "forky"]}, "1.2", http_get(5), Endpoints(), archive)
+    with pytest.raises(VersionCheckError, match="needs suites"):
+        newest_version({"debian": "zlib"}, "1.2", http_get(5), Endpoints(), archive)
+    with pytest.raises(VersionCheckError, match="no Debian source archive"):
+        newest_version({"debian": "zlib", "suites": ["x"]}, "1.2", http_get(5), Endpoints())
+
+
+def test_debian_orig_hashes_the_downloaded_tarball_against_the_dsc() -> None:
+    archive = FakeArchive()
+    archive.add("trixie", "zlib", "1:1.3.1.dfsg-1", {"zlib_1.3.1.dfsg.orig.tar.bz2": b"orig bytes",
+                                                      "zlib_1.3.1.dfsg-1.debian.tar.xz": b"packaging"})
+    found = newest_version({"debian": "zlib", "suites": ["trixie"]}, "1.2.13", http_get(5), Endpoints(), archive)
+    assert found is not None and found.debian is not None
+    orig = debian_orig(found.debian, archive)
+    assert orig == DebianOrig("zlib", "trixie", "1:1.3.1.dfsg-1", "zlib_1.3.1.dfsg.orig.tar.bz2",
+                              hashlib.sha256(b"orig bytes").hexdigest(), True)
+    archive.corrupt.add(("zlib", "1:1.3.1.dfsg-1"))
+    with pytest.raises(VersionCheckError, match="hashes to .* but its .dsc says"):
+        debian_orig(found.debian, archive)
+    archive.files[("zlib", "1:1.3.1.dfsg-1")] = {"zlib_1.3.1.tar.xz": b"native"}
+    with pytest.raises(VersionCheckError, match="lists no orig tarball"):
+        debian_orig(found.debian, archive)
