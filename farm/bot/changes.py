@@ -8,17 +8,22 @@ update, one per migration's completion — which is what makes every run idempot
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
+from farm.abi import pin_range
 from farm.bot.edits import (
     EditError,
     migration_edit,
+    replace_item,
     set_build_number,
     set_host_bound,
     set_in_mapping,
@@ -27,17 +32,20 @@ from farm.bot.edits import (
 )
 from farm.bot.facts import RecipeFacts
 from farm.bot.forge import BOT_PREFIX, FileChange, write_meta
-from farm.bot.migration import RETIRED, Migration
-from farm.bot.versions import Download, Found, VersionCheckError, sha256_of
+from farm.bot.migration import RETIRED, Change, Draft, Migration, MigrationError, draft_migration
+from farm.bot.versions import DebianOrig, Download, Found, VersionCheckError, sha256_of
 from farm.locate import YamlError, load_yaml
 from farm.pins import Pins
 from farm.platforms import Platform
+from farm.recipe.model import Artifact, Recipe
 from farm.recipe.render import RecipeDocument, RecipeError, render
 from farm.recipe.schema import is_condition
 
 __all__ = [
+    "AbiContext",
     "BranchRef",
     "Proposal",
+    "abi_crossing",
     "completion_branch",
     "completion_proposal",
     "meta_version",
@@ -173,9 +181,163 @@ def completion_proposal(migration: Migration, pins_path: str, pins_text: str, mi
     )
 
 
+@dataclass(frozen=True)
+class AbiContext:
+    """What a version bump needs to start a migration when it crosses the library's ABI boundary."""
+
+    #: the migrations folder, relative to the repository (``recipes/migrations``)
+    folder: str
+    #: recipes that link the library (it is in their host requirements)
+    dependents: tuple[str, ...]
+    today: date
+    facts: Mapping[str, RecipeFacts]
+    #: the library's distribution (``wheelfarm-gdal``)
+    dist: str
+    #: migration ids already used (active and retired)
+    existing: frozenset[str] = frozenset()
+
+
+def abi_crossing(old: Recipe, new: Recipe) -> str | None:
+    """Why a bump from ``old`` to ``new`` breaks dependents' ABI (a new soname, or past ``max_pin``); None inside it."""
+    added = sorted(set(new.provides.sonames) - set(old.provides.sonames))
+    if added:
+        return f"it provides a new soname ({', '.join(added)})"
+    try:
+        allowed = pin_range(old.version, old.max_pin)
+        if Version(new.version) in SpecifierSet(allowed):
+            return None
+    except (InvalidVersion, ValueError):
+        return f"{new.version} cannot be compared with {old.version}'s ABI range"
+    return f"{new.version} is past the ABI range dependents pin ({allowed}, max_pin {old.max_pin})"
+
+
+def _origin_path(i: int, j: int) -> tuple[str | int, ...]:
+    return ("source", i) if j == 0 else ("source", i, "alternatives", j - 1)
+
+
+def _tar_suffix(name: str) -> str:
+    m = re.search(r"\.tar(\.[A-Za-z0-9]+)?$", name)
+    return m.group(0) if m else ""
+
+
+@dataclass(frozen=True)
+class _Sources:
+    text: str
+    hashed: tuple[str, ...]
+    stale: tuple[str, ...]
+    notes: tuple[str, ...]
+
+
+def _hash_urls(text: str, sources: Sequence[Artifact], skip: int, path: str, name: str, version: str,
+               download: Download) -> _Sources:
+    """The sha256 of every URL origin (artifact ``skip`` aside), downloaded and hashed."""
+    hashed: list[str] = []
+    stale: list[str] = []
+    for i, artifact in enumerate(sources):
+        if i == skip:
+            continue
+        for j, origin in enumerate(artifact.origins):
+            if origin.url is None:
+                stale.append(origin.describe())
+                continue
+            try:
+                digest = sha256_of(origin.url, download)
+            except VersionCheckError as exc:
+                raise EditError(f"cannot hash {name} {version}: {exc}") from None
+            text = set_scalar(text, (*_origin_path(i, j), "sha256"), digest, path).text
+            hashed.append(f"  - `{origin.url}`: `{digest}`")
+    return _Sources(text, tuple(hashed), tuple(stale), ())
+
+
+def _debian_sources(text: str, doc: RecipeDocument, sources: Sequence[Artifact], orig: DebianOrig, path: str,
+                    name: str, version: str, download: Download) -> _Sources:
+    """Carry Debian's orig tarball into the recipe: its file, suite and sha256; upstream's URL where it is the same file.
+
+    Where Debian repacked the release, upstream's tarball is another file whose sha256 the
+    archive does not give: the Debian origin becomes the artifact's source and the upstream
+    URL stays as a comment beside it.
+    """
+    at = next(((i, j) for i, a in enumerate(sources) for j, o in enumerate(a.origins)
+               if o.kind == "debian" and o.debian_package == orig.package), None)
+    if at is None:
+        raise EditError(f"{path}: no source has a debian origin of package {orig.package!r}; add one "
+                        f"(debian: {{package: {orig.package}, file: ...}}) so the bump can carry its orig tarball")
+    i, j = at
+    deb = sources[i].origins[j]
+    notes = [f"- Debian's orig tarball `{orig.file}` ({orig.package} {orig.debian_version} in **{orig.suite}**): "
+             f"sha256 `{orig.sha256}`, from the `.dsc`, checked by downloading the file and hashing it"]
+    hashed: list[str] = [f"  - `debian:{orig.package}@{orig.suite}/{orig.file}`: `{orig.sha256}`"]
+    stale: list[str] = []
+    urls = [k for k, o in enumerate(sources[i].origins) if o.kind == "url"]
+    if orig.repacked and urls:
+        raw = doc.data["source"][i]
+        raw_deb = dict(raw if j == 0 else raw["alternatives"][j - 1])["debian"]
+        new_deb: dict[str, Any] = {"package": orig.package,
+                                   "file": raw_deb["file"] if deb.debian_file == orig.file else orig.file,
+                                   "suite": orig.suite}
+        if deb.debian_version:
+            new_deb["version"] = orig.debian_version
+        rest = [dict(a) for k, a in enumerate(raw.get("alternatives", [])) if k + 1 not in (j, *urls)]
+        item: dict[str, Any] = {"debian": new_deb, "sha256": orig.sha256}
+        if rest:
+            item["alternatives"] = rest
+            stale += [sources[i].origins[k].describe() for k in range(1, len(sources[i].origins))
+                      if k not in (j, *urls)]
+        item.update({k: v for k, v in raw.items()
+                     if k not in ("url", "debian", "pypi", "sha256", "alternatives", "file_name")})
+        url_texts = [str(raw["url"]) if k == 0 else str(raw["alternatives"][k - 1]["url"]) for k in urls]
+        comments = ("upstream's release tarball; Debian repacks it, so it is another file and the bot has no",
+                    "sha256 for it (add it back with its own sha256 to fetch from upstream):",
+                    *(f"url: {u}" for u in url_texts))
+        text = replace_item(text, ("source", i), item, comments, path).text
+        notes.append(f"- **Debian repacked this release** (`{upstream_suffix(orig)}`): its orig tarball is not "
+                     "upstream's file, so there is no upstream sha256 to carry. The Debian origin becomes this "
+                     "source; upstream's URL stays beside it as a comment: "
+                     + ", ".join(f"`{sources[i].origins[k].url}`" for k in urls))
+    else:
+        base = _origin_path(i, j)
+        if deb.debian_file != orig.file:
+            text = set_scalar(text, (*base, "debian", "file"), orig.file, path).text
+        text = set_in_mapping(text, (*base, "debian"), "suite", orig.suite, path).text
+        if deb.debian_version:
+            text = set_scalar(text, (*base, "debian", "version"), orig.debian_version, path).text
+        text = set_scalar(text, (*base, "sha256"), orig.sha256, path).text
+        for k, o in enumerate(sources[i].origins):
+            if k == j:
+                continue
+            if o.url is None:
+                stale.append(o.describe())
+                continue
+            if orig.repacked:
+                continue  # (no URL origins here)
+            if _tar_suffix(o.file_name) == _tar_suffix(orig.file):
+                digest = orig.sha256
+                notes.append(f"- upstream's release tarball `{o.url}` is the same file (Debian did not repack "
+                             "it): the same sha256")
+            else:
+                try:
+                    digest = sha256_of(o.url, download)
+                except VersionCheckError:
+                    stale.append(o.describe())
+                    continue
+                notes.append(f"- upstream's `{o.url}` is compressed differently from Debian's orig: downloaded "
+                             "and hashed")
+            text = set_scalar(text, (*_origin_path(i, k), "sha256"), digest, path).text
+            hashed.append(f"  - `{o.url}`: `{digest}`")
+    others = _hash_urls(text, sources, i, path, name, version, download)
+    return _Sources(others.text, (*hashed, *others.hashed), (*stale, *others.stale), tuple(notes))
+
+
+def upstream_suffix(orig: DebianOrig) -> str:
+    """The repack marker of an orig tarball's version (``+dfsg``), for the PR body."""
+    m = re.search(r"[+.~](?:dfsg|ds|repack)\d*", orig.file, re.IGNORECASE)
+    return m.group(0) if m else "repacked"
+
+
 def update_proposal(recipe: RecipeFacts, path: str, text: str, found: Found, pins: Pins, platform: Platform,
-                    download: Download) -> Proposal:
-    """Set the new version, the sha256 of every artifact that has a URL, and build number 0."""
+                    download: Download, orig: DebianOrig | None = None, abi: AbiContext | None = None) -> Proposal:
+    """Set the new version, the sha256 of every artifact (from Debian's ``.dsc`` when ``orig`` is
+    given, else downloaded), and build number 0; a bump past the ABI boundary adds a migration."""
     new = set_version(text, str(found.version), path).text
     new = set_build_number(new, 0, path).text
     try:
@@ -186,40 +348,58 @@ def update_proposal(recipe: RecipeFacts, path: str, text: str, found: Found, pin
     raw_sources = doc.data.get("source", [])
     if any(is_condition(s) for s in raw_sources):
         raise EditError(f"{path}: sources are conditional; update version and sha256 by hand")
-    hashed: list[str] = []
-    stale: list[str] = []
-    for i, artifact in enumerate(rendered.sources):
-        for j, origin in enumerate(artifact.origins):
-            where: tuple[str | int, ...] = ("source", i, "sha256") if j == 0 else \
-                ("source", i, "alternatives", j - 1, "sha256")
-            if origin.url is None:
-                stale.append(origin.describe())
-                continue
-            try:
-                digest = sha256_of(origin.url, download)
-            except VersionCheckError as exc:
-                raise EditError(f"cannot hash {recipe.name} {found.version}: {exc}") from None
-            new = set_scalar(new, where, digest, path).text
-            hashed.append(f"  - `{origin.url}`: `{digest}`")
-    notes = [f"- version: {recipe.version} -> {found.version}",
-             "- sha256 of each artifact, downloaded and hashed by the bot:\n" + "\n".join(hashed),
+    if orig is not None:
+        done = _debian_sources(new, doc, rendered.sources, orig, path, recipe.name, str(found.version), download)
+    else:
+        done = _hash_urls(new, rendered.sources, -1, path, recipe.name, str(found.version), download)
+    new = done.text
+    notes = [f"- version: {recipe.version} -> {found.version}", *done.notes,
+             "- sha256 of each artifact:\n" + "\n".join(done.hashed),
              f"- build number: {recipe.build_number} -> 0"]
-    if stale:
+    if done.stale:
         notes.append("- **not refreshed** (the bot cannot fetch these; check their sha256 or remove them): "
-                     + ", ".join(f"`{s}`" for s in stale))
+                     + ", ".join(f"`{s}`" for s in done.stale))
+    changes = [FileChange(path, new)]
+    crossing = abi_crossing(recipe.rendered, rendered) if recipe.rendered is not None else None
+    meta: dict[str, Any] = {"kind": "update", "recipe": recipe.name, "version": str(found.version)}
+    if crossing and abi is not None:
+        if abi.dependents:
+            mid = _abi_migration(recipe, str(found.version), pins, abi)
+            if mid is not None:
+                changes.append(FileChange(f"{abi.folder}/{mid.file_name}", mid.text))
+                meta["migration"] = mid.id
+                notes.append(f"- **ABI boundary**: {crossing}. This PR also starts migration `{mid.id}` "
+                             f"(`{abi.folder}/{mid.file_name}`): once `{abi.dist} {found.version}` is published, the bot rebuilds its dependents in waves: "
+                             + ", ".join(abi.dependents))
+            else:
+                notes.append(f"- **ABI boundary**: {crossing}; migration `{recipe.name}-{found.version}` already exists")
+        else:
+            notes.append(f"- ABI boundary: {crossing}; no recipe links {recipe.name}, so nothing to rebuild")
     body = _body(
         f"**{recipe.name} {found.version}** is out (found in {found.source}); the recipe has {recipe.version}.",
         "\n".join(notes),
         _mentions(recipe.maintainers),
-        meta={"kind": "update", "recipe": recipe.name, "version": str(found.version)},
+        meta=meta,
     )
     return Proposal(
         branch=update_branch(recipe.name),
         title=f"{recipe.name}: update to {found.version}",
         body=body,
         message=f"{recipe.name}: update to {found.version}\n\nFarm-Bot: update {recipe.name}",
-        changes=(FileChange(path, new),),
+        changes=tuple(changes),
     )
+
+
+def _abi_migration(recipe: RecipeFacts, version: str, pins: Pins, abi: AbiContext) -> Draft | None:
+    try:
+        draft = draft_migration(Change(pins={recipe.name: version}), pins, abi.facts, abi.today)
+    except MigrationError:
+        return None  # the pin already is that version
+    if draft.id in abi.existing:
+        return None
+    summary = f"Rebuild against {recipe.name} {version} (was {recipe.version}: a new ABI)"
+    text = re.sub(r"(?m)^summary: .*$", lambda _: "summary: " + json.dumps(summary), draft.text, count=1)
+    return Draft(draft.id, text)
 
 
 def meta_version(meta: Mapping[str, Any], key: str) -> Version | None:

@@ -23,6 +23,7 @@ __all__ = [
     "add_variant_value",
     "bump_build_number",
     "migration_edit",
+    "replace_item",
     "set_build_number",
     "set_host_bound",
     "set_in_mapping",
@@ -302,3 +303,31 @@ def migration_edit(text: str, *, bump: int, pins: Mapping[str, str], variants: M
             if added is not None:
                 out = added.text
     return out
+
+
+def replace_item(text: str, path: tuple[Key, ...], item: Mapping[str, Any], comments: tuple[str, ...] = (),
+                 what: str = "recipe.yaml") -> Edited:
+    """Replace the block sequence item at ``path`` (``("source", 0)``) with ``item``, written anew.
+
+    Comments inside the old item go with it; ``comments`` are written as the item's last lines.
+    """
+    if not path or not isinstance(path[-1], int):
+        raise EditError(f"{what}: {_dotted(path)} is not a list item")
+    root = _compose(text, what)
+    seq = _find(root, path[:-1])
+    node = _find(root, path)
+    if not isinstance(seq, yaml.SequenceNode) or seq.flow_style or node is None:
+        raise EditError(f"{what}: {_dotted(path)} is not an item of a block list; edit it by hand")
+    dash = text.rfind("-", 0, node.start_mark.index)
+    line_start = text.rfind("\n", 0, dash) + 1
+    if dash < 0 or text[line_start:dash].strip():
+        raise EditError(f"{what}: {_dotted(path)} does not start its own line; edit it by hand")
+    pad = " " * (dash - line_start)
+    dumped = yaml.safe_dump([dict(item)], sort_keys=False, default_flow_style=False, width=10_000, allow_unicode=True)
+    lines = [pad + line for line in dumped.splitlines()]
+    lines += [f"{pad}  # {c}" for c in comments]
+    end = _line_end(text, _last_scalar(node).end_mark.index)
+    out = text[:line_start] + "\n".join(lines) + "\n" + text[end:]
+    if yaml.safe_load(out) is None or _find(_compose(out, what), path) is None:
+        raise EditError(f"{what}: could not rewrite {_dotted(path)} by a text edit; edit it by hand")
+    return Edited(out, None, str(dict(item)))

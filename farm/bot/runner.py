@@ -13,11 +13,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
 from farm.bot.changes import (
+    AbiContext,
     Proposal,
     completion_branch,
     completion_proposal,
@@ -34,8 +36,9 @@ from farm.bot.index_reader import IndexReader
 from farm.bot.journal import Journal
 from farm.bot.migration import Migration, MigrationError, check_migration, load_migration, retired_ids
 from farm.bot.planner import Member, Plan, PrRecord, Root, Scope, State, bumped, plan
-from farm.bot.versions import Download, Endpoints, Http, VersionCheckError, newest_version
+from farm.bot.versions import Download, Endpoints, Http, VersionCheckError, debian_orig, newest_version
 from farm.catalog import Catalog
+from farm.debian import AptArchive, SourceArchive
 from farm.errors import FarmError
 from farm.graph import Graph
 from farm.pins import Pins, load_pins
@@ -64,6 +67,8 @@ class Effects:
     endpoints: Endpoints = Endpoints()
     clock: Callable[[], float] = time.time
     log: Callable[[str], None] = _quiet
+    #: Debian's source archive for ``updates: {debian: ...}`` (None: the machine's apt, state in the cache)
+    debian: SourceArchive | None = None
 
 
 @dataclass(frozen=True)
@@ -133,6 +138,7 @@ class _Pass:
             if pr.head not in self.prs or pr.number > self.prs[pr.head].number:
                 self.prs[pr.head] = pr
         self.base = self.fx.forge.default_branch
+        self.archive: SourceArchive = self.fx.debian or AptArchive(self.settings.cache)
 
     # -- reading ------------------------------------------------------------------------------
     def rel(self, file: Path) -> str:
@@ -350,9 +356,21 @@ class _Pass:
         return forge.open_pr(p.branch, self.base, p.title, p.body), "opened"
 
     # -- version updates ----------------------------------------------------------------------
+    def abi_context(self, name: str, f: RecipeFacts) -> AbiContext:
+        folder = self.settings.migrations
+        existing = {x.name.rsplit(".", 1)[0] for x in folder.glob("*.y*ml")} if folder.is_dir() else set()
+        return AbiContext(
+            folder=self.rel(folder),
+            dependents=tuple(sorted(n for n, g in self.facts.items() if name in g.host and n != name)),
+            today=datetime.fromtimestamp(self.now, UTC).date(),
+            facts=self.facts,
+            dist=f.dist(self.settings.namespace),
+            existing=frozenset(existing | retired_ids(folder)),
+        )
+
     def update(self, name: str, f: RecipeFacts) -> UpdateReport:
         try:
-            found = newest_version(f.updates, f.version, self.fx.http, self.fx.endpoints)
+            found = newest_version(f.updates, f.version, self.fx.http, self.fx.endpoints, self.archive)
         except VersionCheckError as exc:
             if self.act:
                 self.journal.fail(UPDATE_SCOPE, name, str(exc))
@@ -375,8 +393,9 @@ class _Pass:
 
         def propose(base_sha: str) -> Proposal:
             path = self.rel(f.file)
+            orig = debian_orig(found.debian, self.archive) if found.debian is not None else None
             return update_proposal(f, path, self.read(path, base_sha), found, self.pins, self.platform,
-                                   self.fx.download)
+                                   self.fx.download, orig, self.abi_context(name, f))
 
         pr = self.attempt(UPDATE_SCOPE, name, branch, {"version": str(found.version)}, propose)
         error = self.journal.errors.get(UPDATE_SCOPE, {}).get(name) if pr is None else None

@@ -1,0 +1,160 @@
+"""Version-bump PRs from Debian's source archive, and bumps that cross an ABI boundary."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import yaml
+from bot_fakes import FakeArchive, add_recipe, commit_all, synthetic_recipe
+from test_bot_runner import LINUX, Upstream, merge
+
+from farm.bot.changes import abi_crossing
+from farm.bot.forge_local import LocalForge
+from farm.bot.index_reader import IndexReader
+from farm.bot.migration import load_migration
+from farm.bot.runner import Effects, Runner
+from farm.bot.versions import Endpoints
+from farm.lint.run import lint_text
+from farm.pins import load_pins
+from farm.settings import load_settings
+
+ORIG = b"zlib 1.3.1, repacked without contrib/"
+
+
+def debian_bot(root: Path, archive: FakeArchive, forge: LocalForge) -> Runner:
+    s = load_settings(root)
+    up = Upstream()
+    fx = Effects(forge=forge, index=IndexReader(str(s.index)), http=up.http, download=up.download,
+                 endpoints=Endpoints(github_api="http://127.0.0.1:9/api"), debian=archive)
+    return Runner(s, fx, platform=LINUX)
+
+
+def follow_debian(root: Path, name: str, package: str, suites: str = "[bookworm, trixie, forky]") -> None:
+    recipe = root / "recipes" / name / "recipe.yaml"
+    text = recipe.read_text()
+    start = text.index("updates:")
+    end = text.index("\n\n", start)
+    recipe.write_text(text[:start] + f"updates:\n  debian: {package}\n  suites: {suites}" + text[end:])
+    commit_all(root, f"{name} follows Debian")
+
+
+def test_a_repacked_release_makes_the_debian_origin_the_source(farm: Path) -> None:
+    follow_debian(farm, "zlib", "zlib")
+    archive = FakeArchive()
+    archive.add("bookworm", "zlib", "1:1.2.13.dfsg-1")
+    archive.add("trixie", "zlib", "1:1.3.1.dfsg-1", {"zlib_1.3.1.dfsg.orig.tar.bz2": ORIG,
+                                                      "zlib_1.3.1.dfsg-1.debian.tar.xz": b"packaging"})
+    forge = LocalForge(farm)
+    report = debian_bot(farm, archive, forge).run(migrations=False)
+    zlib = next(u for u in report.updates if u.recipe == "zlib")
+    assert (zlib.newest, zlib.pr, zlib.error) == ("1.3.1", 1, None)
+    assert archive.fetched == [("zlib", "1:1.3.1.dfsg-1", "trixie")]
+    text = forge.read_file("recipes/zlib/recipe.yaml", "farm-bot/update/zlib")
+    assert text is not None
+    data = yaml.safe_load(text)
+    assert data["context"]["version"] == "1.3.1" and data["build"]["number"] == 0
+    assert data["source"] == [{"debian": {"package": "zlib", "file": "zlib_${{ version }}.dfsg.orig.tar.bz2",
+                                          "suite": "trixie"},
+                               "sha256": hashlib.sha256(ORIG).hexdigest()}]
+    assert "# url: https://zlib.net/fossils/zlib-${{ version }}.tar.gz" in text
+    pr = forge.find_pr("farm-bot/update/zlib")
+    assert pr is not None and "**Debian repacked this release** (`.dfsg`)" in pr.body
+    assert "in **trixie**" in pr.body and "checked by downloading the file and hashing it" in pr.body
+    assert "migration" not in pr.meta  # 1.3.1 keeps libz.so.1 and stays in zlib's max_pin range (x)
+    assert len(forge.list_prs("farm-bot/")) == 1
+    # the recipe on the branch is still a valid recipe
+    found = lint_text(text, farm / "recipes" / "zlib" / "recipe.yaml", load_pins(farm / "recipes" / "pins.yaml"), LINUX)
+    assert [d for d in found if d.severity == "error"] == []
+    assert debian_bot(farm, archive, forge).run(migrations=False).actions == ()
+
+
+FOO_SOURCE = """source:
+  - url: http://upstream.test/libfoo-${{ version }}.tar.gz
+    sha256: "0000000000000000000000000000000000000000000000000000000000000000"
+    alternatives:
+      # Debian's orig is upstream's signed tarball
+      - debian:
+          package: foo
+          file: foo_${{ version }}.orig.tar.gz
+          version: 1.0.0-1
+        sha256: "0000000000000000000000000000000000000000000000000000000000000000"
+"""
+
+
+def foo_farm(root: Path, max_pin: str) -> None:
+    text = synthetic_recipe("libfoo", [], extra=f"abi:\n  max_pin: {max_pin}\nprovides:\n  sonames: [libfoo.so.1]\n"
+                                               "updates:\n  debian: foo\n  suites: [bookworm, forky]\n")
+    start, end = text.index("source:"), text.index("build:")
+    add_recipe(root, "libfoo", text[:start] + FOO_SOURCE + "\n" + text[end:])
+    add_recipe(root, "fooapp", synthetic_recipe("fooapp", ["libfoo"]))
+    add_recipe(root, "foolib", synthetic_recipe("foolib", ["libfoo", "zlib"]))
+    commit_all(root, "libfoo and its dependents")
+
+
+def foo_archive(version: str = "1.1.0-1") -> FakeArchive:
+    archive = FakeArchive()
+    archive.add("bookworm", "foo", "1.0.0-1")
+    upstream = version.rsplit("-", 1)[0]
+    archive.add("forky", "foo", version, {f"foo_{upstream}.orig.tar.gz": b"foo " + upstream.encode(),
+                                          f"foo_{version}.debian.tar.xz": b"debian/"})
+    return archive
+
+
+def test_a_bump_past_max_pin_starts_a_migration_in_the_same_pr(farm: Path) -> None:
+    foo_farm(farm, "x.x")
+    forge = LocalForge(farm)
+    debian_bot(farm, foo_archive(), forge).run(migrations=False)
+    pr = forge.find_pr("farm-bot/update/libfoo")
+    assert pr is not None and pr.meta["migration"] == "libfoo-1.1.0"
+    digest = hashlib.sha256(b"foo 1.1.0").hexdigest()
+    text = forge.read_file("recipes/libfoo/recipe.yaml", "farm-bot/update/libfoo")
+    assert text is not None
+    src = yaml.safe_load(text)["source"][0]
+    # not repacked: upstream's tarball is the same file, with the same sha256
+    assert src["sha256"] == digest and src["url"] == "http://upstream.test/libfoo-${{ version }}.tar.gz"
+    assert src["alternatives"] == [{"debian": {"package": "foo", "file": "foo_${{ version }}.orig.tar.gz",
+                                               "version": "1.1.0-1", "suite": "forky"}, "sha256": digest}]
+    assert "# Debian's orig is upstream's signed tarball" in text
+    assert "is the same file (Debian did not repack it)" in pr.body
+    assert "**ABI boundary**: 1.1.0 is past the ABI range dependents pin (>=1.0.0,<1.1, max_pin x.x)" in pr.body
+    assert "fooapp, foolib" in pr.body
+    mig = forge.read_file("recipes/migrations/libfoo-1.1.0.yaml", "farm-bot/update/libfoo")
+    assert mig is not None and yaml.safe_load(mig)["pins"] == {"libfoo": "1.1.0"}
+
+    merge(farm, "farm-bot/update/libfoo")
+    m = load_migration(farm / "recipes" / "migrations" / "libfoo-1.1.0.yaml")
+    report = debian_bot(farm, foo_archive(), forge).run(updates=False)
+    plan = report.migrations[0].plan
+    assert m.pins == {"libfoo": "1.1.0"} and plan is not None
+    assert {n: str(s.state) for n, s in plan.states.items()} == {"fooapp": "awaiting-parents",
+                                                                "foolib": "awaiting-parents"}
+    assert plan.states["fooapp"].reason == "waits for wheelfarm-libfoo 1.1.0 in the index"
+
+
+def test_a_bump_inside_the_abi_range_needs_no_migration(farm: Path) -> None:
+    foo_farm(farm, "x")
+    forge = LocalForge(farm)
+    debian_bot(farm, foo_archive(), forge).run(migrations=False)
+    pr = forge.find_pr("farm-bot/update/libfoo")
+    assert pr is not None and "migration" not in pr.meta and "ABI boundary" not in pr.body
+    assert forge.read_file("recipes/migrations/libfoo-1.1.0.yaml", "farm-bot/update/libfoo") is None
+
+
+def test_abi_crossing(farm: Path) -> None:
+    from dataclasses import replace
+
+    from farm.bot.facts import read_facts
+    from farm.catalog import Catalog
+    from farm.recipe.model import Provides
+
+    pins = load_pins(farm / "recipes" / "pins.yaml")
+    tiff = read_facts(Catalog(farm / "recipes", pins, LINUX).documents, pins, LINUX)["libtiff"].rendered
+    assert tiff is not None and tiff.max_pin == "x"
+    old = replace(tiff, version="4.5.0", max_pin="x.x")
+    assert abi_crossing(old, replace(old, version="4.5.1")) is None
+    assert abi_crossing(old, replace(old, version="4.7.2")) == \
+        "4.7.2 is past the ABI range dependents pin (>=4.5.0,<4.6, max_pin x.x)"
+    assert abi_crossing(old, replace(old, version="4.5.1", provides=Provides(sonames=("libtiff.so.7",)))) == \
+        "it provides a new soname (libtiff.so.7)"
+    assert abi_crossing(replace(old, max_pin="x"), replace(old, version="4.7.2")) is None
