@@ -3,11 +3,20 @@
 Reads the index's PEP 691 JSON pages (``<index>/simple/<normalized name>/index.json``)
 from a folder or over HTTP. A version counts as published when a wheel file of it is
 listed and not yanked; the ``versions`` list alone proves nothing.
+
+A build that failed leaves a record beside the pages, ``<index>/failures/<normalized
+name>/<version>.log`` (the build's log, or its end), written by whatever runs the builds
+(:func:`record_build_failure`). It is the bot's signal that a merged PR's wheel will not
+come: the same index the bot already reads, with no forge API to ask. A published wheel of
+that version outweighs the record; publishing removes nothing, so a fixed build needs
+only to publish.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable
@@ -19,7 +28,21 @@ from packaging.version import Version
 
 from farm.errors import FarmError
 
-__all__ = ["Fetch", "IndexReadError", "IndexReader", "http_fetch", "parse_project_page"]
+__all__ = [
+    "FAILURES",
+    "Fetch",
+    "IndexReadError",
+    "IndexReader",
+    "failure_path",
+    "http_fetch",
+    "parse_project_page",
+    "record_build_failure",
+]
+
+#: the folder of the index that holds failed builds' logs
+FAILURES = "failures"
+#: the most of a log a failure record keeps (its end)
+MAX_LOG = 64 * 1024
 
 #: url -> body, or None when the server answers 404
 Fetch = Callable[[str], bytes | None]
@@ -67,6 +90,26 @@ def parse_project_page(body: bytes, where: str) -> tuple[Version, ...]:
     return tuple(sorted(found))
 
 
+def failure_path(index: Path, dist: str, version: str) -> Path:
+    """Where the record of a failed build of ``dist`` ``version`` lives in the index folder."""
+    return index / FAILURES / canonicalize_name(dist) / f"{Version(version)}.log"
+
+
+def record_build_failure(index: Path, dist: str, version: str, log: str) -> Path:
+    """Record that building ``dist`` ``version`` failed, keeping the log's end; replaced atomically."""
+    path = failure_path(index, dist, version)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(log[-MAX_LOG:])
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
 @dataclass(frozen=True)
 class IndexReader:
     """An index at a folder or an http(s) URL; ``fetch`` is injectable for URLs."""
@@ -94,6 +137,20 @@ class IndexReader:
     def versions(self, dist: str) -> tuple[Version, ...]:
         where, body = self._page(dist)
         return () if body is None else parse_project_page(body, where)
+
+    def failure(self, dist: str, version: Version) -> str | None:
+        """The log of a failed build of ``dist`` ``version``, if the index holds a failure record."""
+        name = canonicalize_name(dist)
+        if self.is_url:
+            body = (self.fetch or http_fetch())(f"{self.location.rstrip('/')}/{FAILURES}/{name}/{version}.log")
+            return None if body is None else body.decode("utf-8", "replace")
+        file = failure_path(Path(self.location), dist, str(version))
+        try:
+            return file.read_text(encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise IndexReadError(f"{file}: cannot read ({exc})") from None
 
     def newest(self, dists: Iterable[str]) -> dict[str, Version]:
         """The newest published version of each distribution that has one (keys as given)."""

@@ -13,6 +13,11 @@ a recipe is done when the index holds its rebuilt wheel (the version its PR prod
 newer), never because a PR merged. A pin migration also waits for the pinned library
 itself to be published at the new version.
 
+No silent stall: a pinned library that has no route to its new version (the caller says
+why in :attr:`Root.blocked`) makes the recipes that wait for it ``stuck``, and a build
+that failed (a failure record for the version, in ``failures``) makes its recipe
+``failed`` with the log, and the pinned library's waiters ``stuck``.
+
 Everything runs on the graph's integer adjacency in one topological pass, so a 30,000
 recipe farm plans in well under a second; no I/O happens here.
 """
@@ -34,6 +39,7 @@ __all__ = [
     "PrRecord",
     "RecipeState",
     "Root",
+    "RootState",
     "Scope",
     "State",
     "bumped",
@@ -54,6 +60,11 @@ class State(StrEnum):
     AWAITING_PARENTS = "awaiting-parents"
     FAILED = "failed"
     BOT_ERROR = "bot-error"
+    STUCK = "stuck"
+
+
+#: the states that need a person (the status page counts them)
+NEEDS_A_PERSON = frozenset({State.FAILED, State.BOT_ERROR, State.STUCK})
 
 
 @dataclass(frozen=True)
@@ -76,6 +87,21 @@ class Root:
     name: str
     dist: str
     version: Version
+    #: why nothing will ever publish ``dist`` at ``version``, and what a person must do ("" when a route exists)
+    blocked: str = ""
+    #: how the new version gets built, for the reason of those waiting ("its bump PR #3 is open")
+    route: str = ""
+
+
+@dataclass(frozen=True)
+class RootState:
+    """Where a pinned library stands: ``done``, ``awaiting`` (a route exists), ``stuck`` or ``failed``."""
+
+    name: str
+    dist: str
+    version: str
+    state: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -123,6 +149,7 @@ class Plan:
     limit: int
     complete: bool
     roots_missing: tuple[str, ...] = ()
+    roots: Mapping[str, RootState] = field(default_factory=lambda: MappingProxyType({}))
 
     def count(self, state: State) -> int:
         return sum(1 for s in self.states.values() if s.state is state)
@@ -181,13 +208,14 @@ def _topological(graph: Graph) -> list[int]:
 
 def plan(graph: Graph, scope: Scope, published: Mapping[str, Version],
          prs: Mapping[str, PrRecord], errors: Mapping[str, str], now: float,
-         resume: frozenset[str] = frozenset()) -> Plan:
+         resume: frozenset[str] = frozenset(), failures: Mapping[str, str] = MappingProxyType({})) -> Plan:
     """Every member's state and reason; ``to_open``: the ready recipes to open PRs for, best first.
 
     ``published``: the newest published version of each distribution. ``prs``: the bot's
     PR for each member, if any. ``errors``: members the bot failed on in earlier runs (they
     stay candidates: each run retries them). ``resume``: members whose action an earlier run
-    started but did not finish; they go first.
+    started but did not finish; they go first. ``failures``: the build log of each member
+    (or root) whose build of its target version failed.
     """
     names = graph.names
     index = graph.index
@@ -218,6 +246,9 @@ def plan(graph: Graph, scope: Scope, published: Mapping[str, Version],
 
     roots_missing = tuple(sorted(r.name for r in scope.roots.values()
                                  if (published.get(r.dist) or Version("0")) < r.version))
+    roots = {name: _root_state(scope.roots[name], published, failures) for name in sorted(scope.roots)}
+    # a pinned library that will not arrive: its waiters need a person
+    dead = {name: rs for name, rs in roots.items() if rs.state in ("stuck", "failed")}
 
     # one topological pass: each node passes its not-done affected ancestors down
     passes: list[tuple[int, ...]] = [()] * n
@@ -260,7 +291,7 @@ def plan(graph: Graph, scope: Scope, published: Mapping[str, Version],
             done_count += 1
             states[m.name] = _state(at, State.DONE, f"{m.dist} {published[m.dist]} is in the index", pr)
         elif pr is not None:
-            states[m.name] = _pr_state(m, pr, at, now)
+            states[m.name] = _pr_state(m, pr, at, now, failures.get(m.name))
         elif not placed[v]:
             states[m.name] = _state(at, State.BOT_ERROR, "in or below a dependency cycle; 'farm graph' shows it")
         elif m.error:
@@ -269,8 +300,13 @@ def plan(graph: Graph, scope: Scope, published: Mapping[str, Version],
             states[m.name] = _state(at, State.AWAITING_PARENTS,
                                     f"waits for migration {', '.join(scope.waiting_for)} to complete",
                                     waiting=scope.waiting_for)
+        elif stuck := tuple(g for g in m.gates if g in dead):
+            states[m.name] = _state(at, State.STUCK, "; ".join(f"waits for {dead[g].dist} {dead[g].version}, which "
+                                                                f"{dead[g].reason}" for g in stuck),
+                                    waiting=stuck)
         elif (gates := tuple(g for g in m.gates if g in roots_missing)) or blockers[k]:
-            parts = [f"{scope.roots[g].dist} {scope.roots[g].version} in the index" for g in gates]
+            parts = [f"{scope.roots[g].dist} {scope.roots[g].version} in the index"
+                     + (f" ({scope.roots[g].route})" if scope.roots[g].route else "") for g in gates]
             parts += [f"{names[i]} ({states[names[i]].state})" for i in blockers[k][:SHOWN]]
             more = " and more" if len(blockers[k]) > SHOWN else ""
             states[m.name] = _state(at, State.AWAITING_PARENTS, f"waits for {', '.join(parts)}{more}",
@@ -312,7 +348,27 @@ def plan(graph: Graph, scope: Scope, published: Mapping[str, Version],
         limit=limit,
         complete=done_count == count and not roots_missing,
         roots_missing=roots_missing,
+        roots=MappingProxyType(roots),
     )
+
+
+def _tail(log: str, lines: int = 12, width: int = 240) -> str:
+    """The log's last lines, each cut to its last ``width`` characters (the whole log stays in the index)."""
+    kept = [line if len(line) <= width else "…" + line[-width:] for line in log.rstrip().splitlines()[-lines:]]
+    return "\n".join(kept) if kept else "(the log is empty)"
+
+
+def _root_state(root: Root, published: Mapping[str, Version], failures: Mapping[str, str]) -> RootState:
+    have = published.get(root.dist)
+    at = (root.name, root.dist, str(root.version))
+    if have is not None and have >= root.version:
+        return RootState(*at, "done", f"{root.dist} {have} is in the index")
+    if root.name in failures:
+        return RootState(*at, "failed", f"failed to build (fix the build, then publish it); the log ends:\n"
+                                        f"{_tail(failures[root.name])}")
+    if root.blocked:
+        return RootState(*at, "stuck", root.blocked)
+    return RootState(*at, "awaiting", f"not in the index yet{f'; {root.route}' if root.route else ''}")
 
 
 def _state(at: tuple[str, int, str], state: State, reason: str, pr: PrRecord | None = None,
@@ -323,10 +379,14 @@ def _state(at: tuple[str, int, str], state: State, reason: str, pr: PrRecord | N
                        descendants=descendants)
 
 
-def _pr_state(m: Member, pr: PrRecord, at: tuple[str, int, str], now: float) -> RecipeState:
+def _pr_state(m: Member, pr: PrRecord, at: tuple[str, int, str], now: float, log: str | None) -> RecipeState:
     target = at[2]
     if pr.state == "open":
         return _state(at, State.IN_PR, f"PR #{pr.number} is open", pr)
+    if pr.state == "merged" and log is not None:
+        return _state(at, State.FAILED, f"PR #{pr.number} merged, but the build of {m.dist} {target} failed; fix "
+                                        f"the build (a PR on the recipe), then publish it. The log ends:\n{_tail(log)}",
+                      pr)
     if pr.state == "merged":
         waited = now - pr.merged_at if pr.merged_at is not None else 0.0
         if waited > STALE_AFTER_S:

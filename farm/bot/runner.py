@@ -117,6 +117,8 @@ class _Pass:
     fx: Effects
     platform: Platform
     act: bool
+    #: version checks are on this pass (the bot may open a stuck migration's bump PR itself)
+    check_updates: bool = True
     pins: Pins = field(init=False)
     facts: dict[str, RecipeFacts] = field(init=False)
     graph: Graph = field(init=False)
@@ -125,6 +127,8 @@ class _Pass:
     published: dict[str, Version] = field(default_factory=dict)
     looked_up: set[str] = field(default_factory=set)
     actions: list[Action] = field(default_factory=list)
+    #: the version checks this pass made, once per recipe
+    checked: dict[str, UpdateReport] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.now = self.fx.clock()
@@ -176,7 +180,7 @@ class _Pass:
                 now, error = Version("0"), error or f"version {f.version!r} is not a PEP 440 version"
             members[name] = Member(name, self._dist(m, f), now, tuple(sorted(f.host & m.pins.keys() & self.facts.keys())),
                                    error)
-        roots = {n: Root(n, self.settings.dist_name(n), Version(v)) for n, v in m.pins.items() if n in self.facts}
+        roots = {n: self.root(m, n, Version(v)) for n, v in m.pins.items() if n in self.facts}
         waiting = tuple(w for w in m.wait_for if w not in retired)
         return Scope(m.id, members, roots, m.bump_number, m.paused, waiting, m.pr_limit)
 
@@ -199,10 +203,75 @@ class _Pass:
             out[ref.recipe] = PrRecord(pr.number, pr.state, target, pr.url, pr.merged_at)
         return out
 
+    def root(self, m: Migration, name: str, want: Version) -> Root:
+        """A pinned library, with how its new version gets built, or why nothing will build it."""
+        dist = self.settings.dist_name(name)
+        if self.newest([dist]).get(dist, Version("0")) >= want:
+            return Root(name, dist, want)
+        blocked, route = self.route(m, name, want)
+        return Root(name, dist, want, blocked, route)
+
+    def bump_pr(self, name: str, want: Version) -> tuple[PullRequest | None, Version | None]:
+        pr = self.prs.get(update_branch(name))
+        return pr, meta_version(pr.meta, "version") if pr is not None else None
+
+    def route(self, m: Migration, name: str, want: Version) -> tuple[str, str]:
+        """("", how) when something will publish ``name`` at ``want`` or newer; (why not and what to do, "")."""
+        f = self.facts[name]
+        where = self.rel(f.file)
+        try:
+            if Version(f.version) >= want:
+                return "", ""  # the default branch builds it
+        except InvalidVersion:
+            return f"nothing will build: {where} has version {f.version!r}, which is not a PEP 440 version", ""
+        pr, version = self.bump_pr(name, want)
+        if pr is not None and version is not None and version >= want and pr.state in ("open", "merged"):
+            return "", f"its bump PR #{pr.number} to {version} is {pr.state}"
+        check: UpdateReport | None = None
+        if f.updates and f.error is None and self.act and self.check_updates:
+            check = self.check_update(name, f)  # opens the bump PR when upstream has the version
+            pr, version = self.bump_pr(name, want)
+            if pr is not None and version is not None and version >= want and pr.state in ("open", "merged"):
+                return "", f"the bot opened its bump PR #{pr.number} to {version}"
+        why = [f"{where} has {f.version} and no bump PR to {want} or newer is open"]
+        if pr is not None and version is not None and version >= want and pr.state == "closed":
+            why.append(f"its bump PR #{pr.number} to {version} was closed without merging")
+        if f.error is not None:
+            why.append(f"the recipe does not render ({f.error})")
+        elif not f.updates:
+            why.append("the recipe has no updates section, so the bot cannot bump it")
+        elif check is None:
+            why.append("a pass with version checks opens its bump PR if upstream has the version")
+        elif check.error:
+            why.append(f"its updates source failed: {check.error}")
+        elif check.newest is None or Version(check.newest) < want:
+            why.append(f"its updates source finds nothing newer than {check.newest or f.version}")
+        what = (f"Bump {where} to {want} or newer (version, sha256, build number 0), give it an updates section "
+                f"that finds {want}, or correct the pin in {self.rel(m.file)}")
+        return f"nothing will build: {'; '.join(why)}. {what}", ""
+
+    def failures(self, scope: Scope, records: Mapping[str, PrRecord], published: Mapping[str, Version]
+                 ) -> dict[str, str]:
+        """Build logs of merged rebuilds and pinned libraries whose version is not published but failed."""
+        out: dict[str, str] = {}
+        for name, rec in records.items():
+            dist = scope.members[name].dist
+            if rec.state == "merged" and published.get(dist, Version("0")) < rec.target:
+                log = self.fx.index.failure(dist, rec.target)
+                if log is not None:
+                    out[name] = log
+        for r in scope.roots.values():
+            if published.get(r.dist, Version("0")) < r.version:
+                log = self.fx.index.failure(r.dist, r.version)
+                if log is not None:
+                    out[r.name] = log
+        return out
+
     def plan(self, m: Migration, scope: Scope) -> Plan:
         published = self.newest([*(x.dist for x in scope.members.values()), *(r.dist for r in scope.roots.values())])
-        return plan(self.graph, scope, published, self.records(m, scope), self.journal.errors.get(m.id, {}),
-                    self.now, self.journal.resumable(m.id))
+        records = self.records(m, scope)
+        return plan(self.graph, scope, published, records, self.journal.errors.get(m.id, {}),
+                    self.now, self.journal.resumable(m.id), self.failures(scope, records, published))
 
     def migrate(self, m: Migration, known: frozenset[str], retired: frozenset[str]) -> MigrationReport:
         problems = check_migration(m, self.facts, self.pins, known)
@@ -356,6 +425,11 @@ class _Pass:
         return forge.open_pr(p.branch, self.base, p.title, p.body), "opened"
 
     # -- version updates ----------------------------------------------------------------------
+    def check_update(self, name: str, f: RecipeFacts) -> UpdateReport:
+        if name not in self.checked:
+            self.checked[name] = self.update(name, f)
+        return self.checked[name]
+
     def abi_context(self, name: str, f: RecipeFacts) -> AbiContext:
         folder = self.settings.migrations
         existing = {x.name.rsplit(".", 1)[0] for x in folder.glob("*.y*ml")} if folder.is_dir() else set()
@@ -413,7 +487,7 @@ class Runner:
 
     def run(self, *, act: bool = True, migrations: bool = True, updates: bool = True) -> Report:
         """One pass. ``act=False`` only reports (no forge writes, no version checks)."""
-        p = _Pass(self.settings, self.fx, self.platform, act)
+        p = _Pass(self.settings, self.fx, self.platform, act, updates)
         folder = self.settings.migrations
         files = sorted(x for x in folder.glob("*.y*ml") if x.is_file()) if folder.is_dir() else []
         active = frozenset(x.name.rsplit(".", 1)[0] for x in files)
@@ -437,6 +511,6 @@ class Runner:
         if updates and act:
             for name, f in sorted(p.facts.items()):
                 if f.updates and f.error is None:
-                    checks.append(p.update(name, f))
+                    checks.append(p.check_update(name, f))
         p.save_journal()
         return Report(p.now, tuple(reports), tuple(checks), tuple(p.actions), tuple(broken))

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from farm.bot.planner import Plan, RecipeState, State
+from farm.bot.planner import NEEDS_A_PERSON, Plan, RecipeState, RootState, State
 from farm.bot.runner import MigrationReport, Report
 
 __all__ = ["STATE_COLORS", "render_html", "render_markdown", "waves_svg", "write_status"]
@@ -27,7 +27,10 @@ STATE_COLORS: dict[State, str] = {
     State.AWAITING_PARENTS: "#8c959f",
     State.FAILED: "#cf222e",
     State.BOT_ERROR: "#8250df",
+    State.STUCK: "#bc4c00",
 }
+#: a pinned library's state -> its colour (its own small vocabulary: it is not a recipe the migration rebuilds)
+ROOT_COLORS: dict[str, str] = {"done": "#2da44e", "awaiting": "#8c959f", "stuck": "#bc4c00", "failed": "#cf222e"}
 _ORDER = list(STATE_COLORS)
 
 _BOX_W, _BOX_H, _COL_W, _ROW_H, _PAD = 150, 24, 200, 32, 24
@@ -128,8 +131,21 @@ def _pr_cell(s: RecipeState) -> str:
     return f"#{s.pr}" if s.pr else ""
 
 
+def _attention(report: Report) -> int:
+    return sum(1 for mr in report.migrations if mr.plan is not None
+               for s in mr.plan.states.values() if s.state in NEEDS_A_PERSON) + \
+        sum(1 for mr in report.migrations if mr.plan is not None
+            for r in mr.plan.roots.values() if r.state in ("stuck", "failed"))
+
+
+def _attention_text(n: int) -> str:
+    return "Nothing needs a person right now." if n == 0 else \
+        f"{n} need a person (failed, stuck or bot-error): their reasons say what to do."
+
+
 def render_markdown(report: Report) -> str:
-    lines = ["# Bot status", "", f"Generated {_when(report.generated)}.", ""]
+    lines = ["# Bot status", "", f"Generated {_when(report.generated)}.", "",
+             _attention_text(_attention(report)), ""]
     if report.broken:
         lines += ["## Migration files that do not load", ""] + [f"- `{p}`" for p in report.broken] + [""]
     for mr in report.migrations:
@@ -167,6 +183,10 @@ def _markdown_migration(mr: MigrationReport) -> list[str]:
     lines += [" · ".join(facts), ""]
     counts = _counts(plan)
     lines += [" ".join(f"{state}: {counts[state]}" for state in _ORDER if counts[state]), ""]
+    if plan.roots:
+        lines += ["| pinned library | version | state | reason |", "| --- | --- | --- | --- |"]
+        lines += [f"| {r.name} | {r.version} | {r.state} | {_md(r.reason)} |" for r in plan.roots.values()]
+        lines.append("")
     lines += ["| wave | recipe | state | reason | PR |", "| --- | --- | --- | --- | --- |"]
     lines += [f"| {s.wave} | {s.name} | {s.state} | {_md(s.reason)} | {_pr_cell(s)} |" for s in _rows(plan)]
     return lines + [""]
@@ -183,20 +203,12 @@ table { border-collapse: collapse; margin-top: 1rem; } td, th { border: 1px soli
 .problems li, .broken li { font-family: monospace; }
 .filters button { margin-right: 4px; }
 .picture { overflow-x: auto; }
+td.reason { white-space: pre-wrap; }
 """
 
 _SCRIPT = """
 (function () {
   var rows = document.querySelectorAll('tr[data-state]');
-  var attention = 0;
-  rows.forEach(function (r) {
-    var s = r.getAttribute('data-state');
-    if (s === 'failed' || s === 'bot-error') { attention += 1; }
-  });
-  var out = document.getElementById('attention');
-  out.textContent = attention === 0 ? 'Nothing needs a person right now.'
-    : attention + ' recipe(s) need a person (failed or bot-error).';
-  out.setAttribute('data-count', String(attention));
   document.querySelectorAll('.filters button').forEach(function (b) {
     b.addEventListener('click', function () {
       var want = b.getAttribute('data-filter');
@@ -219,7 +231,7 @@ def render_html(report: Report, picture_limit: int = 300) -> str:
         "<h1>Bot status</h1>",
         f'<p class="generated">Generated <time datetime="{datetime.fromtimestamp(report.generated, UTC).isoformat()}">'
         f"{_when(report.generated)}</time>. If this is old, the bot has stopped running.</p>",
-        '<p id="attention"></p>',
+        f'<p id="attention" data-count="{_attention(report)}">{_e(_attention_text(_attention(report)))}</p>',
         '<p class="filters">Show: <button data-filter="all">all</button>'
         + "".join(f'<button data-filter="{s}">{s}</button>' for s in _ORDER) + "</p>",
     ]
@@ -267,10 +279,24 @@ def _html_migration(mr: MigrationReport, picture_limit: int) -> str:
         + f'<div class="progress" role="progressbar" aria-valuenow="{pct}" aria-valuemin="0" aria-valuemax="100">'
         + f'<div style="width:{pct}%"></div></div>'
         + '<p class="counts">' + " ".join(f"{_badge(s)} {counts[s]}" for s in _ORDER if counts[s]) + "</p>"
+        + _html_roots(plan)
         + f'<div class="picture">{waves_svg(plan, mr.edges, individual=total <= picture_limit)}</div>'
         + "<table><thead><tr><th>wave</th><th>recipe</th><th>state</th><th>reason</th><th>target</th><th>PR</th>"
         + f"</tr></thead><tbody>{rows}</tbody></table></section>"
     )
+
+
+def _html_roots(plan: Plan) -> str:
+    if not plan.roots:
+        return ""
+
+    def row(r: RootState) -> str:
+        badge = f'<span class="state" style="background:{ROOT_COLORS[r.state]}">{_e(r.state)}</span>'
+        return (f'<tr class="root" data-root="{_e(r.name)}" data-root-state="{_e(r.state)}"><td>{_e(r.name)}</td>'
+                f'<td>{_e(r.version)}</td><td>{badge}</td><td class="reason">{_e(r.reason)}</td></tr>')
+
+    return ('<table class="roots"><thead><tr><th>pinned library</th><th>version</th><th>state</th><th>reason</th>'
+            "</tr></thead><tbody>" + "".join(row(r) for r in plan.roots.values()) + "</tbody></table>")
 
 
 def _pr_link(s: RecipeState) -> str:

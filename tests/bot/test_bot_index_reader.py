@@ -41,3 +41,22 @@ def test_http_index(static_server: object, tmp_path: Path) -> None:
     assert static_server.seen_headers[0]["Accept"] == "application/vnd.pypi.simple.v1+json"
     with pytest.raises(IndexReadError, match="answered 503"):
         reader.versions("wheelfarm-broken")
+
+
+def test_a_failed_build_leaves_a_record_beside_the_pages(tmp_path: Path, static_server: object) -> None:
+    from bot_fakes import Static
+
+    from farm.bot.index_reader import record_build_failure
+
+    assert isinstance(static_server, Static)
+    path = record_build_failure(tmp_path, "wheelfarm_LibTIFF", "4.5.0.post01", "a" * 70_000 + "\nError 1\n")
+    assert path == tmp_path / "failures" / "wheelfarm-libtiff" / "4.5.0.post1.log"
+    assert [p.name for p in path.parent.iterdir()] == ["4.5.0.post1.log"]  # no temporary file left
+    reader = IndexReader(str(tmp_path))
+    log = reader.failure("wheelfarm-libtiff", Version("4.5.0.post1"))
+    assert log is not None and log.endswith("\nError 1\n") and len(log) == 64 * 1024
+    assert reader.failure("wheelfarm-libtiff", Version("4.5.0.post2")) is None
+    static_server.add("/idx/failures/wheelfarm-zlib/1.3.1.log", b"boom")
+    over_http = IndexReader(static_server.url + "/idx", http_fetch(5))
+    assert over_http.failure("wheelfarm-zlib", Version("1.3.1")) == "boom"
+    assert over_http.failure("wheelfarm-zlib", Version("1.3.2")) is None

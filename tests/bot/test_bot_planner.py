@@ -190,3 +190,35 @@ def test_matches_the_plucked_graph_reference(farm: tuple[dict[str, list[str]], s
         else:
             assert s.state is State.AWAITING_PR
     assert p.complete == (members == done)
+
+
+def test_a_root_with_no_route_makes_its_waiters_stuck() -> None:
+    g = Graph.build({"zlib": [], "tiff": ["zlib"], "app": ["tiff"], "other": []})
+    members = {"tiff": Member("tiff", "wheelfarm-tiff", V("1.0"), ("zlib",)),
+               "app": Member("app", "wheelfarm-app", V("1.0"), ("zlib",)),
+               "other": Member("other", "wheelfarm-other", V("1.0"))}
+    blocked = Root("zlib", "wheelfarm-zlib", V("1.3.1"), blocked="nothing will build: no bump. Bump it")
+    p = plan(g, Scope("m", members, {"zlib": blocked}), {}, {}, {}, 0.0)
+    assert states(p) == {"tiff": "stuck", "app": "stuck", "other": "awaiting-pr"}
+    assert p.states["tiff"].reason == "waits for wheelfarm-zlib 1.3.1, which nothing will build: no bump. Bump it"
+    assert p.roots["zlib"].state == "stuck" and not p.complete
+    routed = Root("zlib", "wheelfarm-zlib", V("1.3.1"), route="its bump PR #4 to 1.3.1 is open")
+    p = plan(g, Scope("m", members, {"zlib": routed}), {}, {}, {}, 0.0)
+    assert p.states["tiff"].reason == "waits for wheelfarm-zlib 1.3.1 in the index (its bump PR #4 to 1.3.1 is open)"
+    assert p.roots["zlib"].state == "awaiting"
+    # published: the route no longer matters
+    p = plan(g, Scope("m", members, {"zlib": blocked}), {"wheelfarm-zlib": V("1.3.1")}, {}, {}, 0.0)
+    assert p.roots["zlib"].state == "done" and p.states["tiff"].state is State.AWAITING_PR
+
+
+def test_a_failed_build_is_failed_with_the_end_of_its_log() -> None:
+    g = Graph.build({"a": [], "b": ["a"]})
+    s = scope_of(["a", "b"])
+    merged = {"a": PrRecord(1, "merged", V("1.0.post1"), merged_at=0.0)}
+    log = "\n".join(f"line {i}" for i in range(40)) + "\n" + "y" * 1000
+    p = plan(g, s, {}, merged, {}, 10.0, failures={"a": log})
+    assert p.states["a"].state is State.FAILED
+    assert p.states["a"].reason.startswith("PR #1 merged, but the build of wheelfarm-a 1.0.post1 failed")
+    assert "line 28" not in p.states["a"].reason and "line 29\n" in p.states["a"].reason
+    assert p.states["a"].reason.endswith("…" + "y" * 240)
+    assert p.states["b"].reason == "waits for a (failed)"

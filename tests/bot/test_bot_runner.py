@@ -284,3 +284,91 @@ def test_a_forge_error_is_reported_not_raised(farm: Path) -> None:
     assert [(a.kind, a.detail) for a in report.actions] == [("error", "the forge said no")]
     plan = report.migrations[0].plan
     assert plan is not None and plan.states["libtiff"].reason == "the forge said no (retried each run)"
+
+
+# -- no silent stall ----------------------------------------------------------------------------------
+
+
+def migrate_to(root: Path, pin: str) -> None:
+    assert main(["migrate", "new", "--pin", pin, "--root", str(root)]) == 0
+    commit_all(root, f"Start migration {pin}")
+
+
+def test_a_pin_nothing_will_build_is_stuck_until_the_bot_opens_the_bump(farm: Path) -> None:
+    from farm.bot.status import render_markdown
+
+    migrate_to(farm, "zlib=1.3.1")
+    forge = LocalForge(farm)
+    report = bot(farm, forge, zlib_upstream("1.2.13")).run()
+    assert set(states(report).values()) == {"stuck"} and [a.kind for a in report.actions] == []
+    reason = report.migrations[0].plan.states["libtiff"].reason  # type: ignore[union-attr]
+    assert reason.startswith("waits for wheelfarm-zlib 1.3.1, which nothing will build: recipes/zlib/recipe.yaml "
+                             "has 1.2.13 and no bump PR to 1.3.1 or newer is open; its updates source finds "
+                             "nothing newer than 1.2.13. Bump recipes/zlib/recipe.yaml to 1.3.1 or newer")
+    assert "correct the pin in recipes/migrations/zlib-1.3.1.yaml" in reason
+    root = report.migrations[0].plan.roots["zlib"]  # type: ignore[union-attr]
+    assert root.state == "stuck"
+    page = render_markdown(report)
+    assert "Nothing needs a person" not in page and "4 need a person" in page  # 3 recipes and the pinned library
+    assert "| zlib | 1.3.1 | stuck |" in page
+
+    # upstream releases 1.3.1: the pass opens zlib's bump PR itself, and the wait has a route
+    opened_it = bot(farm, forge, zlib_upstream("1.3.1", "1.2.13")).run()
+    assert [(a.kind, a.recipe, a.pr) for a in opened_it.actions] == [("opened", "zlib", 1)]
+    assert set(states(opened_it).values()) == {"awaiting-parents"}
+    assert opened_it.migrations[0].plan.states["libtiff"].reason == (  # type: ignore[union-attr]
+        "waits for wheelfarm-zlib 1.3.1 in the index (the bot opened its bump PR #1 to 1.3.1)")
+    assert [u.pr for u in opened_it.updates if u.recipe == "zlib"] == [1]  # checked once, reported once
+    again = bot(farm, forge, zlib_upstream("1.3.1", "1.2.13")).run()
+    assert again.actions == () and again.migrations[0].plan.states["libtiff"].reason == (  # type: ignore[union-attr]
+        "waits for wheelfarm-zlib 1.3.1 in the index (its bump PR #1 to 1.3.1 is open)")
+    assert "Nothing needs a person right now." in render_markdown(bot(farm, forge).run(act=False))
+
+    # merged: the default branch builds it
+    merge(farm, "farm-bot/update/zlib")
+    merged = bot(farm, forge, zlib_upstream("1.3.1")).run()
+    assert merged.migrations[0].plan.states["libtiff"].reason == "waits for wheelfarm-zlib 1.3.1 in the index"  # type: ignore[union-attr]
+
+
+def test_a_recipe_without_an_updates_section_says_so(farm: Path) -> None:
+    recipe = farm / "recipes" / "zlib" / "recipe.yaml"
+    text = recipe.read_text()
+    recipe.write_text(text[:text.index("updates:")] + text[text.index("maintainers:"):])
+    commit_all(farm, "zlib without updates")
+    migrate_to(farm, "zlib=1.3.1")
+    report = bot(farm).run()
+    assert "the recipe has no updates section, so the bot cannot bump it" in \
+        report.migrations[0].plan.states["libtiff"].reason  # type: ignore[union-attr]
+    without_checks = bot(farm).run(updates=False)
+    assert set(states(without_checks).values()) == {"stuck"}
+
+
+def test_a_failed_build_is_failed_with_its_log(farm: Path) -> None:
+    from farm.bot.index_reader import record_build_failure
+
+    index = farm / "index"
+    n = yaml.safe_load((farm / "recipes" / "libtiff" / "recipe.yaml").read_text())["build"]["number"]
+    rebuilt = f"4.5.0.post{n + 1}"
+    start_migration(farm)
+    forge = LocalForge(farm)
+    record_build_failure(index, "wheelfarm-zlib", "1.2.13", "configure\nmake: *** [libz.so] Error 1\n")
+    report = bot(farm, forge).run(updates=False)
+    plan = report.migrations[0].plan
+    assert plan is not None and plan.roots["zlib"].state == "failed"
+    assert set(states(report).values()) == {"stuck"}
+    assert plan.states["libtiff"].reason.startswith("waits for wheelfarm-zlib 1.2.13, which failed to build")
+    assert plan.states["libtiff"].reason.endswith("the log ends:\nconfigure\nmake: *** [libz.so] Error 1")
+
+    publish(index, "wheelfarm-zlib", "1.2.13")  # fixed and published: the record no longer counts
+    assert opened(bot(farm, forge).run(updates=False)) == ["libtiff"]
+    merge(farm, "farm-bot/migrate/zlib-1.2.13/libtiff")
+    record_build_failure(index, "wheelfarm-libtiff", rebuilt, "x" * 100_000 + "\ntif_dir.c:12: error: boom\n")
+    failed = bot(farm, forge).run(updates=False)
+    libtiff = failed.migrations[0].plan.states["libtiff"]  # type: ignore[union-attr]
+    assert libtiff.state is State.FAILED and libtiff.reason.startswith(
+        f"PR #1 merged, but the build of wheelfarm-libtiff {rebuilt} failed")
+    assert libtiff.reason.endswith("tif_dir.c:12: error: boom") and len(libtiff.reason) < 2000
+    assert states(failed)["tiffutil"] == "awaiting-parents"
+    assert failed.migrations[0].plan.states["tiffutil"].reason == "waits for libtiff (failed)"  # type: ignore[union-attr]
+    publish(index, "wheelfarm-libtiff", rebuilt)
+    assert states(bot(farm, forge).run(updates=False))["libtiff"] == "done"

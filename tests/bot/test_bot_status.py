@@ -123,5 +123,22 @@ def test_failures_are_counted_in_the_browser(tmp_path: Path) -> None:
     report = Report(0.0, (MigrationReport(Migration("m", tmp_path / "m.yaml", "s <b>&</b>"), p),))
     _, page = write_status(report, tmp_path / "site")
     dom = chromium("--dump-dom", page.as_uri(), profile=tmp_path / "profile").stdout
-    assert '<p id="attention" data-count="1">1 recipe(s) need a person (failed or bot-error).</p>' in dom
+    assert '<p id="attention" data-count="1">1 need a person (failed, stuck or bot-error): their reasons say what to do.</p>' in dom
     assert "s &lt;b&gt;&amp;&lt;/b&gt;" in dom
+
+
+def test_a_stuck_migration_needs_a_person_and_shows_its_pinned_library(tmp_path: Path) -> None:
+    from farm.bot.migration import Migration
+    from farm.bot.planner import Root
+    from farm.bot.runner import MigrationReport
+
+    g = Graph.build({"z": [], "t": ["z"]})
+    root = Root("z", "wheelfarm-z", Version("2"), blocked="nothing will build: recipes/z has 1. Bump it")
+    p = plan(g, Scope("m", {"t": Member("t", "wheelfarm-t", Version("1"), ("z",))}, {"z": root}), {}, {}, {}, 0.0)
+    report = Report(0.0, (MigrationReport(Migration("m", tmp_path / "m.yaml", "s"), p),))
+    md = render_markdown(report)
+    assert "2 need a person (failed, stuck or bot-error)" in md and "| z | 2 | stuck | nothing will build" in md
+    page = render_html(report)
+    assert '<p id="attention" data-count="2">' in page
+    assert '<tr class="root" data-root="z" data-root-state="stuck">' in page
+    assert '<tr data-state="stuck" data-recipe="t">' in page and 'data-filter="stuck"' in page
