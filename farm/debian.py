@@ -31,6 +31,7 @@ __all__ = [
     "DebianError",
     "DebianVersion",
     "SourceArchive",
+    "debian_newer",
     "derive_source_entries",
     "dsc_files",
     "orig_tarball",
@@ -232,7 +233,11 @@ class DebianVersion:
 
 
 def upstream_version(debian: str) -> DebianVersion:
-    """Drop the epoch (``N:``), the ``-revision`` and a repack suffix; ``~rc``/``~beta`` mark a pre-release."""
+    """Drop the epoch (``N:``), the ``-revision`` and a repack suffix; ``~rc``/``~beta`` mark a pre-release.
+
+    ``X+reallyY`` (Debian's way to ship upstream ``Y`` under a version that sorts after ``X``)
+    is upstream ``Y``, repacked when ``X`` says so.
+    """
     text = debian.strip()
     if re.match(r"^\d+:", text):
         text = text.split(":", 1)[1]
@@ -240,10 +245,57 @@ def upstream_version(debian: str) -> DebianVersion:
         text = text.rsplit("-", 1)[0]
     written = text
     repacked = False
+    if "+really" in text:  # Debian's way to go back (or on) to another upstream: 1.3.dfsg+really1.3.1
+        before, _, text = text.rpartition("+really")
+        repacked = _REPACK.search(before) is not None or re.search(r"[+.~](?:dfsg|ds|repack)", before) is not None
     while (m := _REPACK.search(text)) is not None:
         text, repacked = text[: m.start()], True
     prerelease = _PRE.search(text) is not None
     return DebianVersion(debian, written, text.replace("~", ""), repacked, prerelease)
+
+
+def _dpkg_order(c: str) -> int:
+    if c == "~":
+        return -1
+    if c.isalpha():
+        return ord(c)
+    return ord(c) + 256
+
+
+def _dpkg_cmp(a: str, b: str) -> int:
+    """dpkg's comparison of one version part (upstream or revision)."""
+    i = j = 0
+    while i < len(a) or j < len(b):
+        na = re.match(r"\D*", a[i:]).group(0)  # type: ignore[union-attr]
+        nb = re.match(r"\D*", b[j:]).group(0)  # type: ignore[union-attr]
+        for x, y in zip(na + "\0" * max(0, len(nb) - len(na)), nb + "\0" * max(0, len(na) - len(nb)), strict=True):
+            ox = 0 if x == "\0" else _dpkg_order(x)
+            oy = 0 if y == "\0" else _dpkg_order(y)
+            if ox != oy:
+                return -1 if ox < oy else 1
+        i, j = i + len(na), j + len(nb)
+        da = re.match(r"\d*", a[i:]).group(0)  # type: ignore[union-attr]
+        db = re.match(r"\d*", b[j:]).group(0)  # type: ignore[union-attr]
+        if int(da or 0) != int(db or 0):
+            return -1 if int(da or 0) < int(db or 0) else 1
+        i, j = i + len(da), j + len(db)
+    return 0
+
+
+def _split(version: str) -> tuple[int, str, str]:
+    """``(epoch, upstream, revision)`` of a Debian version."""
+    epoch, _, rest = version.rpartition(":") if ":" in version else ("0", "", version)
+    upstream, _, revision = rest.rpartition("-") if "-" in rest else (rest, "", "0")
+    return int(epoch or 0), upstream, revision
+
+
+def debian_newer(a: str, b: str) -> bool:
+    """Is Debian version ``a`` newer than ``b``, in dpkg's order (``~`` before anything, letters before other signs)?"""
+    ea, ua, ra = _split(a)
+    eb, ub, rb = _split(b)
+    if ea != eb:
+        return ea > eb
+    return (_dpkg_cmp(ua, ub) or _dpkg_cmp(ra, rb)) > 0
 
 
 def parse_control(text: str) -> list[dict[str, str]]:

@@ -11,6 +11,7 @@ from farm.debian import (
     AptSources,
     DebianError,
     DebianVersion,
+    debian_newer,
     derive_source_entries,
     dsc_files,
     orig_tarball,
@@ -86,6 +87,8 @@ def test_download_falls_back_to_another_version_when_the_newest_cannot_be_had(
     ("4.7.0-2", "4.7.0", "4.7.0", False, False),
     ("1.6.44", "1.6.44", "1.6.44", False, False),  # a native version has no revision
     ("3.9.0~beta2+dfsg-1", "3.9.0beta2", "3.9.0~beta2+dfsg", True, True),
+    ("1:1.3.dfsg+really1.3.1-1+deb13u1", "1.3.1", "1.3.dfsg+really1.3.1", True, False),
+    ("2.0+really1.9.4-1", "1.9.4", "2.0+really1.9.4", False, False),
 ])
 def test_upstream_version(debian: str, upstream: str, written: str, repacked: bool, pre: bool) -> None:
     assert upstream_version(debian) == DebianVersion(debian, written, upstream, repacked, pre)
@@ -162,3 +165,19 @@ def test_the_real_archive_through_the_machines_apt(tmp_path: Path) -> None:
     assert found is not None and found.debian is not None
     orig = debian_orig(found.debian, archive)
     assert orig.file.startswith("zlib_") and orig.file.endswith(".orig.tar.bz2") and len(orig.sha256) == 64
+
+
+@pytest.mark.parametrize(("newer", "older"), [
+    ("1.0-2", "1.0-1"),
+    ("1.0-1", "1.0~rc1-1"),  # ~ sorts before anything, even the end
+    ("1:0.1-1", "9.9-1"),  # the epoch first
+    ("3.0.11-1~deb12u10", "3.0.11-1~deb12u9"),  # numbers as numbers
+    ("1.0a-1", "1.0-1"),
+    ("1.0+b1-1", "1.0-1"),
+    ("1.0.1-1", "1.0-1"),
+    ("1:1.3.dfsg+really1.3.1-1+deb13u1", "1:1.3.dfsg+really1.3.1-1"),
+    ("1:1.3.dfsg+really1.3.1-1", "1:1.3.1.dfsg-1"),  # letters sort after the end
+])
+def test_debian_newer_is_dpkgs_order(newer: str, older: str) -> None:
+    assert debian_newer(newer, older) and not debian_newer(older, newer)
+    assert not debian_newer(newer, newer)

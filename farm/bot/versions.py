@@ -32,7 +32,15 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
-from farm.debian import DebianError, DebianVersion, SourceArchive, dsc_files, orig_tarball, upstream_version
+from farm.debian import (
+    DebianError,
+    DebianVersion,
+    SourceArchive,
+    debian_newer,
+    dsc_files,
+    orig_tarball,
+    upstream_version,
+)
 from farm.errors import FarmError
 from farm.pypi import pip_index_url
 
@@ -46,7 +54,6 @@ __all__ = [
     "Response",
     "VersionCheckError",
     "debian_orig",
-    "debian_version_key",
     "http_get",
     "newest_version",
     "pip_index_api",
@@ -232,57 +239,6 @@ def _listing(url: str, pattern: str | None, prereleases: bool, http: Http) -> tu
     return _versions(((m.group(0), False) for m in rx.finditer(text)), pattern, prereleases), url
 
 
-def _dpkg_part(text: str) -> list[tuple[int, int | str]]:
-    out: list[tuple[int, int | str]] = []
-    for digits, other in re.findall(r"(\d+)|(\D+)", text):
-        out.append((1, int(digits)) if digits else (0, other))
-    return out
-
-
-def _dpkg_order(c: str) -> int:
-    if c == "~":
-        return -1
-    if c.isalpha():
-        return ord(c)
-    return ord(c) + 256
-
-
-def _dpkg_cmp(a: str, b: str) -> int:
-    """dpkg's comparison of one version part (upstream or revision)."""
-    i = j = 0
-    while i < len(a) or j < len(b):
-        na = re.match(r"\D*", a[i:]).group(0)  # type: ignore[union-attr]
-        nb = re.match(r"\D*", b[j:]).group(0)  # type: ignore[union-attr]
-        for x, y in zip(na + "\0" * max(0, len(nb) - len(na)), nb + "\0" * max(0, len(na) - len(nb)), strict=True):
-            ox = 0 if x == "\0" else _dpkg_order(x)
-            oy = 0 if y == "\0" else _dpkg_order(y)
-            if ox != oy:
-                return -1 if ox < oy else 1
-        i, j = i + len(na), j + len(nb)
-        da = re.match(r"\d*", a[i:]).group(0)  # type: ignore[union-attr]
-        db = re.match(r"\d*", b[j:]).group(0)  # type: ignore[union-attr]
-        if int(da or 0) != int(db or 0):
-            return -1 if int(da or 0) < int(db or 0) else 1
-        i, j = i + len(da), j + len(db)
-    return 0
-
-
-def debian_version_key(version: str) -> tuple[int, str, str]:
-    """``(epoch, upstream, revision)`` of a Debian version, for :func:`_debian_newer`."""
-    epoch, _, rest = version.rpartition(":") if ":" in version else ("0", "", version)
-    upstream, _, revision = rest.rpartition("-") if "-" in rest else (rest, "", "0")
-    return int(epoch or 0), upstream, revision
-
-
-def _debian_newer(a: str, b: str) -> bool:
-    """Is Debian version ``a`` newer than ``b`` (dpkg's order)?"""
-    ea, ua, ra = debian_version_key(a)
-    eb, ub, rb = debian_version_key(b)
-    if ea != eb:
-        return ea > eb
-    return (_dpkg_cmp(ua, ub) or _dpkg_cmp(ra, rb)) > 0
-
-
 def _debian(package: str, suites: list[str], pattern: str | None, prereleases: bool,
             archive: SourceArchive | None) -> tuple[list[tuple[Version, DebianRelease]], str]:
     if archive is None:
@@ -309,7 +265,7 @@ def _debian(package: str, suites: list[str], pattern: str | None, prereleases: b
                 continue
             if (v.is_prerelease or v.is_devrelease) and not prereleases:
                 continue
-            if v not in best or _debian_newer(text, best[v].version.debian):
+            if v not in best or debian_newer(text, best[v].version.debian):
                 best[v] = DebianRelease(package, suite, dv)
         found.extend(best.items())
     if failures and len(failures) == len(suites):

@@ -101,13 +101,14 @@ def archive_with(*entries: tuple[str, str]) -> FakeArchive:
 
 def test_debian_newest_upstream_across_suites_wins() -> None:
     archive = archive_with(("bookworm", "1:1.2.13.dfsg-1"), ("trixie", "1:1.3.dfsg+really1.3.1-1"),
-                           ("trixie", "1:1.3.1.dfsg-1"), ("forky", "1:1.3.1.dfsg-2"), ("forky", "1:1.3.2~rc1-1"))
+                           ("trixie", "1:1.3.1.dfsg-1"), ("forky", "1:1.3.1.dfsg-2"), ("forky", "1:1.3.2~rc1-1"),
+                           ("forky", "1:1.3.dfsg+really1.3.1-1+deb13u1"))
     updates = {"debian": "zlib", "suites": ["bookworm", "trixie", "forky"]}
     found = newest_version(updates, "1.2.13", http_get(5), Endpoints(), archive)
     assert found is not None and found.version == Version("1.3.1") and found.debian is not None
-    # the same upstream version in two suites: the earlier suite, its newest revision
+    # the same upstream version in two suites: the earlier suite, its newest version in dpkg's order
     assert (found.debian.suite, found.debian.version.debian, found.debian.version.repacked) == \
-        ("trixie", "1:1.3.1.dfsg-1", True)
+        ("trixie", "1:1.3.dfsg+really1.3.1-1", True)
     assert found.source == "Debian source package zlib (bookworm, trixie, forky), in trixie"
     with_pre = newest_version({**updates, "prereleases": True}, "1.2.13", http_get(5), Endpoints(), archive)
     assert with_pre is not None and with_pre.version == Version("1.3.2rc1") and with_pre.debian is not None
