@@ -425,6 +425,22 @@ class _Pass:
         return forge.open_pr(p.branch, self.base, p.title, p.body), "opened"
 
     # -- version updates ----------------------------------------------------------------------
+    def build_failed(self, f: RecipeFacts) -> str:
+        """"; the build of <dist> <version> failed ..." when the default branch's version failed to build."""
+        ns = self.settings.namespace
+        try:
+            version = Version(f.published_version(ns))
+        except InvalidVersion:
+            return ""
+        dist = f.dist(ns)
+        if self.newest([dist]).get(dist, Version("0")) >= version:
+            return ""
+        log = self.fx.index.failure(dist, version)
+        if log is None:
+            return ""
+        last = log.rstrip().splitlines()[-1:] or ["(empty log)"]
+        return f"; the build of {dist} {version} failed (its log in the index ends: {last[0][-200:]})"
+
     def check_update(self, name: str, f: RecipeFacts) -> UpdateReport:
         if name not in self.checked:
             self.checked[name] = self.update(name, f)
@@ -457,11 +473,12 @@ class _Pass:
         if found is None:
             if self.act and existing and existing.state == "open" and (have is None or have <= Version(f.version)):
                 self.close(existing, UPDATE_SCOPE, name, f"Superseded: the recipe already has {f.version}.")
-            return UpdateReport(name, f.version, None, note="up to date")
+            return UpdateReport(name, f.version, None, note="up to date" + self.build_failed(f))
         if existing is not None and have == found.version:
             note = {"open": "PR open", "merged": "PR merged", "closed": "PR closed without merging; not reopened"}
             return UpdateReport(name, f.version, str(found.version), found.source, existing.number,
-                                note.get(existing.state, existing.state))
+                                note.get(existing.state, existing.state)
+                                + (self.build_failed(f) if existing.state == "merged" else ""))
         if not self.act:
             return UpdateReport(name, f.version, str(found.version), found.source, note="a PR opens on the next run")
 

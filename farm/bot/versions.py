@@ -248,12 +248,14 @@ def _debian(package: str, suites: list[str], pattern: str | None, prereleases: b
     rx = re.compile(pattern) if pattern else None
     found: list[tuple[Version, DebianRelease]] = []
     failures: list[str] = []
+    seen = False
     for suite in suites:
         try:
             listed = archive.versions(package, suite)
         except DebianError as exc:
             failures.append(f"{suite}: {exc}")
             continue
+        seen = seen or bool(listed)
         best: dict[Version, DebianRelease] = {}
         for text in listed:
             dv = upstream_version(text)
@@ -270,6 +272,9 @@ def _debian(package: str, suites: list[str], pattern: str | None, prereleases: b
         found.extend(best.items())
     if failures and len(failures) == len(suites):
         raise VersionCheckError(f"Debian source package {package}: no suite answered ({'; '.join(failures)})")
+    if not seen and not failures:
+        raise VersionCheckError(f"no suite of {', '.join(suites)} has a source package {package!r}; check "
+                                "updates.debian (the source package's name, not a binary package's)")
     return found, f"Debian source package {package} ({', '.join(suites)})"
 
 

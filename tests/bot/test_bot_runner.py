@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from bot_fakes import commit_all, git, publish
+from bot_fakes import FakeArchive, commit_all, git, publish
 
 from farm.bot.forge import ForgeError, PullRequest
 from farm.bot.forge_local import LocalForge
@@ -45,7 +45,8 @@ def bot(root: Path, forge: LocalForge | None = None, upstream: Upstream | None =
     s = load_settings(root)
     up = upstream or Upstream()
     fx = Effects(forge=forge or LocalForge(root), index=IndexReader(str(s.index)), http=up.http,
-                 download=up.download, endpoints=Endpoints(github_api="http://127.0.0.1:9/api"))
+                 download=up.download, endpoints=Endpoints(github_api="http://127.0.0.1:9/api"),
+                 debian=FakeArchive())  # never the machine's apt, whatever the copied recipes follow
     return Runner(s, fx, platform=LINUX)
 
 
@@ -372,3 +373,19 @@ def test_a_failed_build_is_failed_with_its_log(farm: Path) -> None:
     assert failed.migrations[0].plan.states["tiffutil"].reason == "waits for libtiff (failed)"  # type: ignore[union-attr]
     publish(index, "wheelfarm-libtiff", rebuilt)
     assert states(bot(farm, forge).run(updates=False))["libtiff"] == "done"
+
+
+def test_a_merged_bump_whose_build_failed_says_so(farm: Path) -> None:
+    from farm.bot.index_reader import record_build_failure
+
+    forge = LocalForge(farm)
+    bot(farm, forge, zlib_upstream("1.3.1")).run(migrations=False)
+    merge(farm, "farm-bot/update/zlib")
+    record_build_failure(farm / "index", "wheelfarm-zlib", "1.3.1", "...\nld: cannot find -lc\n")
+    report = bot(farm, forge, zlib_upstream("1.3.1")).run(migrations=False)
+    zlib = next(u for u in report.updates if u.recipe == "zlib")
+    assert zlib.note == ("up to date; the build of wheelfarm-zlib 1.3.1 failed (its log in the index ends: "
+                         "ld: cannot find -lc)")
+    publish(farm / "index", "wheelfarm-zlib", "1.3.1")
+    assert next(u for u in bot(farm, forge, zlib_upstream("1.3.1")).run(migrations=False).updates
+                if u.recipe == "zlib").note == "up to date"

@@ -142,6 +142,8 @@ def test_debian_a_suite_that_does_not_answer_is_skipped_but_not_all() -> None:
     archive.unreachable.add("bookworm")
     with pytest.raises(VersionCheckError, match="no suite answered"):
         newest_version({"debian": "zlib", "suites": ["bookworm", "forky"]}, "1.2", http_get(5), Endpoints(), archive)
+    with pytest.raises(VersionCheckError, match="no suite of bookworm has a source package 'libz1'"):
+        newest_version({"debian": "libz1", "suites": ["bookworm"]}, "1.2", http_get(5), Endpoints(), archive_with())
     with pytest.raises(VersionCheckError, match="needs suites"):
         newest_version({"debian": "zlib"}, "1.2", http_get(5), Endpoints(), archive)
     with pytest.raises(VersionCheckError, match="no Debian source archive"):
