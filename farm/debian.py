@@ -195,21 +195,32 @@ class AptSources:
             shutil.move(str(got), dest)
             return dest
 
-    def download_source(self, package: str, version: str, dest: Path) -> Path:
-        """Download ``package=version``'s ``.dsc`` and the files it lists into ``dest``; the ``.dsc``'s path.
+    def record(self, package: str, version: str) -> str:
+        """The source index's stanza of ``package`` ``version`` (``apt-cache showsrc``): the .dsc's fields, signed by the suite."""
+        self.prepare()
+        result = subprocess.run(["apt-cache", *self._options(), "showsrc", "--only-source", package],
+                                capture_output=True, text=True)
+        for block in re.split(r"\n\s*\n", result.stdout):
+            if re.search(rf"(?m)^Version: {re.escape(version)}$", block):
+                return block + "\n"
+        raise DebianError(f"the source index lists no {package} {version}")
 
-        apt checks every file against the suite's signed index; the caller hashes what it uses.
+    def download_source(self, package: str, version: str, dest: Path) -> tuple[Path, ...]:
+        """Download what the mirror has of ``package=version``'s files (.dsc, tarballs) into ``dest``.
+
+        A mirror may lack some of them (apt then fails on those); the caller checks that the
+        files it needs came, against the sha256 of the signed source index.
         """
         self.prepare()
         dest.mkdir(parents=True, exist_ok=True)
         spec = f"{package}={version}"
         result = subprocess.run(["apt-get", *self._options(), "source", "--download-only", spec],
                                 cwd=dest, capture_output=True, text=True)
-        dscs = sorted(dest.glob(f"{package}_*.dsc"))
-        if result.returncode != 0 or not dscs:
+        got = tuple(sorted(p for p in dest.iterdir() if p.is_file()))
+        if not got:
             err = ((result.stderr or result.stdout).strip().splitlines() or ["no error output"])[-1]
-            raise DebianError(f"apt-get source {spec} failed ({err})")
-        return dscs[0]
+            raise DebianError(f"apt-get source {spec} provided nothing ({err})")
+        return got
 
 
 # --- Debian versions and .dsc files --------------------------------------------------------
@@ -353,8 +364,12 @@ class SourceArchive(Protocol):
         """Every version of source package ``package`` that ``suite`` offers (none: empty)."""
         ...
 
-    def fetch(self, package: str, version: str, suite: str, dest: Path) -> Path:
-        """Download ``package=version`` from ``suite`` into ``dest``: the ``.dsc``'s path (its files beside it)."""
+    def record(self, package: str, version: str, suite: str) -> str:
+        """``suite``'s source index stanza of ``package`` ``version`` (with its ``Checksums-Sha256``)."""
+        ...
+
+    def fetch(self, package: str, version: str, suite: str, dest: Path) -> tuple[Path, ...]:
+        """Download what the mirror has of ``package=version``'s files into ``dest``; the paths that came."""
         ...
 
 
@@ -373,5 +388,8 @@ class AptArchive:
         apt.prepare()
         return tuple(apt.versions(package))
 
-    def fetch(self, package: str, version: str, suite: str, dest: Path) -> Path:
+    def record(self, package: str, version: str, suite: str) -> str:
+        return self._apt(suite).record(package, version)
+
+    def fetch(self, package: str, version: str, suite: str, dest: Path) -> tuple[Path, ...]:
         return self._apt(suite).download_source(package, version, dest)

@@ -132,20 +132,30 @@ def test_apt_archive_keeps_one_private_state_per_suite(tmp_path: Path, monkeypat
     def run(cmd: list[str], cwd: str | Path | None = None, **kwargs: object) -> subprocess.CompletedProcess[str]:
         calls.append((cmd, str(cwd) if cwd else None))
         if cmd[0] == "apt-cache":
-            return subprocess.CompletedProcess(cmd, 0, "Package: zlib\nVersion: 1:1.3.1.dfsg-1\n", "")
+            return subprocess.CompletedProcess(cmd, 0, "Package: zlib\nVersion: 1:1.3.1.dfsg-1\nChecksums-Sha256:\n"
+                                                       f" {'a' * 64} 10 zlib_1.3.1.dfsg.orig.tar.bz2\n\n"
+                                                       "Package: zlib\nVersion: 1:1.2.13.dfsg-1\n", "")
         (Path(str(cwd)) / "zlib_1.3.1.dfsg-1.dsc").write_text(DSC)
-        return subprocess.CompletedProcess(cmd, 0, "", "")
+        # the mirror lacks the tarballs: apt fails, and what came is handed back
+        return subprocess.CompletedProcess(cmd, 100, "", "E: Failed to fetch some archives.")
 
     monkeypatch.setattr(AptSources, "prepare", lambda self, refresh=False: prepared.append(self.root))
     monkeypatch.setattr("farm.debian.subprocess.run", run)
     archive = AptArchive(tmp_path / "cache")
-    assert archive.versions("zlib", "trixie") == ("1:1.3.1.dfsg-1",)
-    dsc = archive.fetch("zlib", "1:1.3.1.dfsg-1", "forky", tmp_path / "dl")
-    assert dsc == tmp_path / "dl" / "zlib_1.3.1.dfsg-1.dsc"
+    assert archive.versions("zlib", "trixie") == ("1:1.3.1.dfsg-1", "1:1.2.13.dfsg-1")
+    got = archive.fetch("zlib", "1:1.3.1.dfsg-1", "forky", tmp_path / "dl")
+    assert got == (tmp_path / "dl" / "zlib_1.3.1.dfsg-1.dsc",)
     # the fetcher's layout (SourceCache keeps apt-<suite> in the cache too), one state per suite
     assert prepared == [tmp_path / "cache" / "apt-trixie", tmp_path / "cache" / "apt-forky"]
     assert calls[-1][0][-3:] == ["source", "--download-only", "zlib=1:1.3.1.dfsg-1"]
     assert f"Dir::State={tmp_path / 'cache' / 'apt-forky' / 'state'}" in calls[-1][0]
+    assert dsc_files(archive.record("zlib", "1:1.3.1.dfsg-1", "trixie")) == {"zlib_1.3.1.dfsg.orig.tar.bz2": "a" * 64}
+    with pytest.raises(DebianError, match="the source index lists no zlib 9"):
+        archive.record("zlib", "9", "trixie")
+    monkeypatch.setattr("farm.debian.subprocess.run", lambda cmd, cwd=None, **kw: subprocess.CompletedProcess(
+        cmd, 100, "", "E: Failed to fetch some archives."))
+    with pytest.raises(DebianError, match="provided nothing"):
+        archive.fetch("zlib", "1:1.3.1.dfsg-1", "forky", tmp_path / "dl2")
 
 
 @pytest.mark.integration
@@ -163,7 +173,7 @@ def test_the_real_archive_through_the_machines_apt(tmp_path: Path) -> None:
     assert versions and all(upstream_version(v).repacked for v in versions)
     found = newest_version({"debian": "zlib", "suites": ["bookworm"]}, "1.2", http_get(5), Endpoints(), archive)
     assert found is not None and found.debian is not None
-    orig = debian_orig(found.debian, archive)
+    orig = debian_orig(found.candidates, archive)
     assert orig.file.startswith("zlib_") and orig.file.endswith(".orig.tar.bz2") and len(orig.sha256) == 64
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -312,8 +312,9 @@ def _debian_sources(text: str, doc: RecipeDocument, sources: Sequence[Artifact],
                 continue  # (no URL origins here)
             if _tar_suffix(o.file_name) == _tar_suffix(orig.file):
                 digest = orig.sha256
-                notes.append(f"- upstream's release tarball `{o.url}` is the same file (Debian did not repack "
-                             "it): the same sha256")
+                notes.append(f"- upstream's release tarball `{o.url}` gets the same sha256: Debian did not "
+                             "repack this release, so its orig tarball is upstream's file (not downloaded from "
+                             "upstream; a fetch from there checks it)")
             else:
                 try:
                     digest = sha256_of(o.url, download)
@@ -337,7 +338,14 @@ def upstream_suffix(orig: DebianOrig) -> str:
 def update_proposal(recipe: RecipeFacts, path: str, text: str, found: Found, pins: Pins, platform: Platform,
                     download: Download, orig: DebianOrig | None = None, abi: AbiContext | None = None) -> Proposal:
     """Set the new version, the sha256 of every artifact (from Debian's ``.dsc`` when ``orig`` is
-    given, else downloaded), and build number 0; a bump past the ABI boundary adds a migration."""
+    given, else downloaded), and build number 0; a bump past the ABI boundary adds a migration.
+
+    With ``orig``, the PR takes ``orig``'s version: a newer one whose files the mirror lacks is
+    named in the body (and in the metadata as ``newest``, so the next pass does not retry it).
+    """
+    newest = found.version
+    if orig is not None and Version(orig.upstream) != found.version:
+        found = replace(found, version=Version(orig.upstream))
     new = set_version(text, str(found.version), path).text
     new = set_build_number(new, 0, path).text
     try:
@@ -362,6 +370,11 @@ def update_proposal(recipe: RecipeFacts, path: str, text: str, found: Found, pin
     changes = [FileChange(path, new)]
     crossing = abi_crossing(recipe.rendered, rendered) if recipe.rendered is not None else None
     meta: dict[str, Any] = {"kind": "update", "recipe": recipe.name, "version": str(found.version)}
+    if newest != found.version and orig is not None:
+        meta["newest"] = str(newest)
+        notes.insert(1, f"- Debian lists {newest}, but this mirror does not have its files, so this PR takes "
+                        f"{found.version}, the newest it has (" + "; ".join(orig.skipped) + "). It tries again "
+                        "when Debian lists a newer release.")
     if crossing and abi is not None:
         if abi.dependents:
             mid = _abi_migration(recipe, str(found.version), pins, abi)
@@ -375,8 +388,10 @@ def update_proposal(recipe: RecipeFacts, path: str, text: str, found: Found, pin
                 notes.append(f"- **ABI boundary**: {crossing}; migration `{recipe.name}-{found.version}` already exists")
         else:
             notes.append(f"- ABI boundary: {crossing}; no recipe links {recipe.name}, so nothing to rebuild")
+    source = found.source if found.debian is None or orig is None else found.source.rsplit(", in ", 1)[0] + \
+        f", in {orig.suite}"
     body = _body(
-        f"**{recipe.name} {found.version}** is out (found in {found.source}); the recipe has {recipe.version}.",
+        f"**{recipe.name} {found.version}** is out (found in {source}); the recipe has {recipe.version}.",
         "\n".join(notes),
         _mentions(recipe.maintainers),
         meta=meta,

@@ -305,6 +305,13 @@ def migration_edit(text: str, *, bump: int, pins: Mapping[str, str], variants: M
     return out
 
 
+class _IndentedDumper(yaml.SafeDumper):
+    """Lists inside a mapping indented under their key, as the recipes write them."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
 def replace_item(text: str, path: tuple[Key, ...], item: Mapping[str, Any], comments: tuple[str, ...] = (),
                  what: str = "recipe.yaml") -> Edited:
     """Replace the block sequence item at ``path`` (``("source", 0)``) with ``item``, written anew.
@@ -323,7 +330,8 @@ def replace_item(text: str, path: tuple[Key, ...], item: Mapping[str, Any], comm
     if dash < 0 or text[line_start:dash].strip():
         raise EditError(f"{what}: {_dotted(path)} does not start its own line; edit it by hand")
     pad = " " * (dash - line_start)
-    dumped = yaml.safe_dump([dict(item)], sort_keys=False, default_flow_style=False, width=10_000, allow_unicode=True)
+    dumped = yaml.dump([dict(item)], Dumper=_IndentedDumper, sort_keys=False, default_flow_style=False, width=10_000,
+                       allow_unicode=True)
     lines = [pad + line for line in dumped.splitlines()]
     lines += [f"{pad}  # {c}" for c in comments]
     end = _line_end(text, _last_scalar(node).end_mark.index)

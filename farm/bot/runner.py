@@ -474,7 +474,7 @@ class _Pass:
             if self.act and existing and existing.state == "open" and (have is None or have <= Version(f.version)):
                 self.close(existing, UPDATE_SCOPE, name, f"Superseded: the recipe already has {f.version}.")
             return UpdateReport(name, f.version, None, note="up to date" + self.build_failed(f))
-        if existing is not None and have == found.version:
+        if existing is not None and (have == found.version or existing.meta.get("newest") == str(found.version)):
             note = {"open": "PR open", "merged": "PR merged", "closed": "PR closed without merging; not reopened"}
             return UpdateReport(name, f.version, str(found.version), found.source, existing.number,
                                 note.get(existing.state, existing.state)
@@ -484,7 +484,7 @@ class _Pass:
 
         def propose(base_sha: str) -> Proposal:
             path = self.rel(f.file)
-            orig = debian_orig(found.debian, self.archive) if found.debian is not None else None
+            orig = debian_orig(found.candidates, self.archive) if found.debian is not None else None
             return update_proposal(f, path, self.read(path, base_sha), found, self.pins, self.platform,
                                    self.fx.download, orig, self.abi_context(name, f))
 

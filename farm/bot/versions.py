@@ -24,8 +24,8 @@ import re
 import tempfile
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -107,6 +107,8 @@ class Found:
     source: str
     #: set by the ``debian`` source: where the bump takes its orig tarball from
     debian: DebianRelease | None = None
+    #: every Debian release newer than the recipe, best first (``debian`` is the first)
+    candidates: tuple[DebianRelease, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,10 @@ class DebianOrig:
     sha256: str
     #: Debian repacked upstream's release (``+dfsg``): upstream's tarball is another file
     repacked: bool
+    #: upstream's version of this release (PEP 440)
+    upstream: str
+    #: newer releases passed over because the mirror lacks their files, each with why
+    skipped: tuple[str, ...] = ()
 
 
 def http_get(timeout: float = 30.0) -> Http:
@@ -278,25 +284,56 @@ def _debian(package: str, suites: list[str], pattern: str | None, prereleases: b
     return found, f"Debian source package {package} ({', '.join(suites)})"
 
 
-def debian_orig(release: DebianRelease, archive: SourceArchive) -> DebianOrig:
-    """Download ``release``'s ``.dsc`` and orig tarball; the tarball's name and sha256, checked by hashing it."""
+def _orig_of(release: DebianRelease, archive: SourceArchive) -> DebianOrig:
     spec = f"{release.package} {release.version.debian} ({release.suite})"
+    try:
+        files = dsc_files(archive.record(release.package, release.version.debian, release.suite))
+    except DebianError as exc:
+        raise VersionCheckError(f"{spec}: {exc}") from None
+    orig = orig_tarball(files)
+    if orig is None:
+        raise VersionCheckError(f"{spec}: its .dsc lists no orig tarball (a native package?)")
     with tempfile.TemporaryDirectory(prefix="farm-bot-dsc-") as tmp:
         try:
-            dsc = archive.fetch(release.package, release.version.debian, release.suite, Path(tmp))
-            files = dsc_files(dsc.read_text(encoding="utf-8", errors="replace"))
-        except (DebianError, OSError) as exc:
-            raise VersionCheckError(f"{spec}: cannot read its .dsc ({exc})") from None
-        orig = orig_tarball(files)
-        if orig is None:
-            raise VersionCheckError(f"{spec}: the .dsc lists no orig tarball (a native package?)")
-        path = dsc.parent / orig
-        if not path.is_file():
-            raise VersionCheckError(f"{spec}: {orig} did not download")
-        got = sha256_of(path.as_uri(), lambda _: _chunks(path))
-        if got != files[orig]:
-            raise VersionCheckError(f"{spec}: {orig} hashes to {got}, but its .dsc says {files[orig]}")
-    return DebianOrig(release.package, release.suite, release.version.debian, orig, got, release.version.repacked)
+            got = {p.name: p for p in archive.fetch(release.package, release.version.debian, release.suite, Path(tmp))}
+        except DebianError as exc:
+            raise VersionCheckError(f"{spec}: {exc}") from None
+        dsc = next((p for name, p in got.items() if name.endswith(".dsc")), None)
+        if dsc is not None:  # the .dsc, where the mirror has it, must say what the index says
+            said = dsc_files(dsc.read_text(encoding="utf-8", errors="replace")).get(orig)
+            if said != files[orig]:
+                raise VersionCheckError(f"{spec}: its .dsc gives {orig} the sha256 {said}, the source index "
+                                        f"{files[orig]}")
+        if orig not in got:
+            raise VersionCheckError(f"{spec}: the mirror does not have {orig}")
+        digest = sha256_of(got[orig].as_uri(), lambda _: _chunks(got[orig]))
+        if digest != files[orig]:
+            raise VersionCheckError(f"{spec}: {orig} hashes to {digest}, but its .dsc says {files[orig]}")
+    return DebianOrig(release.package, release.suite, release.version.debian, orig, digest,
+                      release.version.repacked, release.version.upstream)
+
+
+def debian_orig(releases: Sequence[DebianRelease], archive: SourceArchive) -> DebianOrig:
+    """The orig tarball of the first of ``releases`` (best first) whose files the mirror has.
+
+    Its name and sha256 come from the ``.dsc`` as the suite's signed source index lists it
+    (checked against the ``.dsc`` itself where the mirror has that), and the tarball is
+    downloaded and hashed. Each release skipped on the way is named in ``skipped``.
+    """
+    skipped: list[str] = []
+    for release in releases:
+        try:
+            found = _orig_of(release, archive)
+        except VersionCheckError as exc:
+            skipped.append(str(exc))
+            continue
+        return replace(found, skipped=tuple(skipped))
+    raise VersionCheckError("; ".join(skipped) or "no Debian release to take the orig tarball from")
+
+
+def _rank(v: Version, all_: Sequence[tuple[Version, DebianRelease]]) -> int:
+    """``v``'s place among the versions of ``all_``, ascending (for a descending sort key)."""
+    return sorted({x for x, _ in all_}).index(v)
 
 
 def _chunks(path: Path) -> Iterator[bytes]:
@@ -330,9 +367,9 @@ def newest_version(updates: Mapping[str, Any], current: str, http: Http, endpoin
         newer_d = [(v, r) for v, r in releases if v > have_d]
         if not newer_d:
             return None
-        top = max(v for v, _ in newer_d)
-        return Found(top, f"{where}, in {next(r for v, r in newer_d if v == top).suite}",
-                     next(r for v, r in newer_d if v == top))
+        order = {suite: i for i, suite in enumerate(str(x) for x in updates.get("suites") or [])}
+        ranked = tuple(r for _, r in sorted(newer_d, key=lambda vr: (-_rank(vr[0], newer_d), order[vr[1].suite])))
+        return Found(Version(ranked[0].version.upstream), f"{where}, in {ranked[0].suite}", ranked[0], ranked)
     else:
         raise VersionCheckError("the updates section names no source: add github, pypi, url or debian")
     try:

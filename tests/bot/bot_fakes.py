@@ -617,12 +617,15 @@ class FakeGitHub:
 @dataclass
 class FakeArchive:
     """Debian's source archive as :class:`farm.debian.SourceArchive` sees it: per suite, each
-    source package's versions, and per version the files its ``.dsc`` lists (written on fetch)."""
+    source package's versions; per version the files its ``.dsc`` lists, and which of them
+    the mirror lacks."""
 
     listed: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     files: dict[tuple[str, str], dict[str, bytes]] = field(default_factory=dict)
-    #: (package, version) whose .dsc names a sha256 its orig tarball does not have
+    #: (package, version) whose index names a sha256 its orig tarball does not have
     corrupt: set[tuple[str, str]] = field(default_factory=set)
+    #: file names the mirror does not have (listed in the index, 404 in the pool)
+    missing: set[str] = field(default_factory=set)
     unreachable: set[str] = field(default_factory=set)
     fetched: list[tuple[str, str, str]] = field(default_factory=list)
 
@@ -638,22 +641,40 @@ class FakeArchive:
             raise DebianError(f"apt-get update for source packages failed: {suite} is not on the mirror")
         return tuple(self.listed.get((suite, package), []))
 
-    def fetch(self, package: str, version: str, suite: str, dest: Path) -> Path:
-        from farm.debian import DebianError
-
-        self.fetched.append((package, version, suite))
-        files = self.files.get((package, version))
-        if files is None or version not in self.listed.get((suite, package), []):
-            raise DebianError(f"apt-get source {package}={version} failed (E: Can not find version)")
-        dest.mkdir(parents=True, exist_ok=True)
+    def _dsc(self, package: str, version: str) -> tuple[str, str]:
+        files = self.files.get((package, version), {})
         lines = []
         for name, data in files.items():
-            (dest / name).write_bytes(data)
             digest = hashlib.sha256(b"tampered" if (package, version) in self.corrupt else data).hexdigest()
             lines.append(f" {digest} {len(data)} {name}")
         upstream = version.split(":", 1)[-1].rsplit("-", 1)[0]
-        dsc = dest / f"{package}_{upstream}-1.dsc"
-        dsc.write_text("-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\nFormat: 3.0 (quilt)\n"
-                       f"Source: {package}\nVersion: {version}\nChecksums-Sha256:\n" + "\n".join(lines) + "\n\n"
-                       "-----BEGIN PGP SIGNATURE-----\nxyz\n-----END PGP SIGNATURE-----\n")
-        return dsc
+        text = (f"Format: 3.0 (quilt)\nSource: {package}\nVersion: {version}\nChecksums-Sha256:\n"
+                + "\n".join(lines) + "\n")
+        return f"{package}_{upstream}-1.dsc", text
+
+    def record(self, package: str, version: str, suite: str) -> str:
+        from farm.debian import DebianError
+
+        if (package, version) not in self.files or version not in self.listed.get((suite, package), []):
+            raise DebianError(f"the source index lists no {package} {version}")
+        name, text = self._dsc(package, version)
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        return text.replace("Checksums-Sha256:\n", f"Checksums-Sha256:\n {digest} {len(text)} {name}\n")
+
+    def fetch(self, package: str, version: str, suite: str, dest: Path) -> tuple[Path, ...]:
+        from farm.debian import DebianError
+
+        self.fetched.append((package, version, suite))
+        name, text = self._dsc(package, version)
+        files = {name: ("-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\n" + text +
+                        "\n-----BEGIN PGP SIGNATURE-----\nxyz\n-----END PGP SIGNATURE-----\n").encode(),
+                 **self.files.get((package, version), {})}
+        dest.mkdir(parents=True, exist_ok=True)
+        got = []
+        for file, data in files.items():
+            if file not in self.missing:
+                (dest / file).write_bytes(data)
+                got.append(dest / file)
+        if not got:
+            raise DebianError(f"apt-get source {package}={version} provided nothing (E: Failed to fetch some archives.)")
+        return tuple(got)

@@ -116,7 +116,7 @@ def test_a_bump_past_max_pin_starts_a_migration_in_the_same_pr(farm: Path) -> No
     assert src["alternatives"] == [{"debian": {"package": "foo", "file": "foo_${{ version }}.orig.tar.gz",
                                                "version": "1.1.0-1", "suite": "forky"}, "sha256": digest}]
     assert "# Debian's orig is upstream's signed tarball" in text
-    assert "is the same file (Debian did not repack it)" in pr.body
+    assert "gets the same sha256: Debian did not repack this release" in pr.body
     assert "**ABI boundary**: 1.1.0 is past the ABI range dependents pin (>=1.0.0,<1.1, max_pin x.x)" in pr.body
     assert "fooapp, foolib" in pr.body
     mig = forge.read_file("recipes/migrations/libfoo-1.1.0.yaml", "farm-bot/update/libfoo")
@@ -158,3 +158,24 @@ def test_abi_crossing(farm: Path) -> None:
     assert abi_crossing(old, replace(old, version="4.5.1", provides=Provides(sonames=("libtiff.so.7",)))) == \
         "it provides a new soname (libtiff.so.7)"
     assert abi_crossing(replace(old, max_pin="x"), replace(old, version="4.7.2")) is None
+
+
+def test_a_release_the_mirror_lacks_gives_way_to_the_newest_it_has(farm: Path) -> None:
+    foo_farm(farm, "x")
+    archive = foo_archive("1.2.0-1")
+    archive.add("forky", "foo", "1.1.0-1", {"foo_1.1.0.orig.tar.gz": b"foo 1.1.0"})
+    archive.missing.add("foo_1.2.0.orig.tar.gz")
+    forge = LocalForge(farm)
+    report = debian_bot(farm, archive, forge).run(migrations=False)
+    foo = next(u for u in report.updates if u.recipe == "libfoo")
+    assert (foo.newest, foo.pr, foo.error) == ("1.2.0", 1, None)
+    pr = forge.find_pr("farm-bot/update/libfoo")
+    assert pr is not None and pr.title == "libfoo: update to 1.1.0"
+    assert pr.meta == {"kind": "update", "recipe": "libfoo", "version": "1.1.0", "newest": "1.2.0"}
+    assert "Debian lists 1.2.0, but this mirror does not have its files, so this PR takes 1.1.0" in pr.body
+    text = forge.read_file("recipes/libfoo/recipe.yaml", "farm-bot/update/libfoo")
+    assert text is not None and yaml.safe_load(text)["context"]["version"] == "1.1.0"
+    fetched = len(archive.fetched)
+    again = debian_bot(farm, archive, forge).run(migrations=False)
+    assert again.actions == () and len(archive.fetched) == fetched  # not retried until Debian lists a newer one
+    assert next(u for u in again.updates if u.recipe == "libfoo").note == "PR open"

@@ -134,3 +134,17 @@ def test_migration_edit_combines_the_changes() -> None:
     out = migration_edit(text, bump=1, pins={"zlib": "1.3.1"}, variants={"cuda": ("13",)})
     assert yaml.safe_load(out) == {"build": {"number": 2, "variants": {"cuda": [12, 13]}},
                                    "requirements": {"host": ["zlib >=1.3.1"]}}
+
+
+def test_replace_item_rewrites_one_list_item_and_keeps_the_rest() -> None:
+    from farm.bot.edits import replace_item
+
+    text = ("source:\n  # the release\n  - url: https://example.test/a.tar.gz  # upstream\n    sha256: aa\n"
+            "    patches:\n      - fix.patch\n  - url: https://example.test/b.tar.gz\n    sha256: bb\nbuild:\n  number: 1\n")
+    out = replace_item(text, ("source", 0), {"debian": {"package": "a", "file": "a_1.orig.tar.gz"}, "sha256": "cc",
+                                             "patches": ["fix.patch"]}, ("url: https://example.test/a.tar.gz",)).text
+    assert out == ("source:\n  # the release\n  - debian:\n      package: a\n      file: a_1.orig.tar.gz\n    sha256: cc\n"
+                   "    patches:\n      - fix.patch\n    # url: https://example.test/a.tar.gz\n"
+                   "  - url: https://example.test/b.tar.gz\n    sha256: bb\nbuild:\n  number: 1\n")
+    with pytest.raises(EditError, match="source.0 is not an item of a block list"):
+        replace_item("source: [{url: x, sha256: a}]\n", ("source", 0), {"sha256": "b"})

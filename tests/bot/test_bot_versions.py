@@ -156,12 +156,34 @@ def test_debian_orig_hashes_the_downloaded_tarball_against_the_dsc() -> None:
                                                       "zlib_1.3.1.dfsg-1.debian.tar.xz": b"packaging"})
     found = newest_version({"debian": "zlib", "suites": ["trixie"]}, "1.2.13", http_get(5), Endpoints(), archive)
     assert found is not None and found.debian is not None
-    orig = debian_orig(found.debian, archive)
+    orig = debian_orig(found.candidates, archive)
     assert orig == DebianOrig("zlib", "trixie", "1:1.3.1.dfsg-1", "zlib_1.3.1.dfsg.orig.tar.bz2",
-                              hashlib.sha256(b"orig bytes").hexdigest(), True)
+                              hashlib.sha256(b"orig bytes").hexdigest(), True, "1.3.1")
+    # a mirror without the .dsc: the signed index's checksums still decide
+    archive.missing.add("zlib_1.3.1.dfsg-1.dsc")
+    assert debian_orig(found.candidates, archive).sha256 == hashlib.sha256(b"orig bytes").hexdigest()
     archive.corrupt.add(("zlib", "1:1.3.1.dfsg-1"))
     with pytest.raises(VersionCheckError, match="hashes to .* but its .dsc says"):
-        debian_orig(found.debian, archive)
+        debian_orig(found.candidates, archive)
     archive.files[("zlib", "1:1.3.1.dfsg-1")] = {"zlib_1.3.1.tar.xz": b"native"}
     with pytest.raises(VersionCheckError, match="lists no orig tarball"):
-        debian_orig(found.debian, archive)
+        debian_orig(found.candidates, archive)
+
+
+def test_debian_orig_passes_over_releases_the_mirror_lacks() -> None:
+    archive = FakeArchive()
+    archive.add("trixie", "expat", "2.9.0-1~deb13u1", {"expat_2.9.0.orig.tar.gz": b"2.9.0"})
+    archive.add("forky", "expat", "2.9.0-1", {"expat_2.9.0.orig.tar.gz": b"2.9.0"})
+    archive.add("forky", "expat", "2.8.2-1", {"expat_2.8.2.orig.tar.gz": b"2.8.2"})
+    updates = {"debian": "expat", "suites": ["bookworm", "trixie", "forky"]}
+    found = newest_version(updates, "2.5.0", http_get(5), Endpoints(), archive)
+    assert found is not None and [(r.suite, r.version.debian) for r in found.candidates] == [
+        ("trixie", "2.9.0-1~deb13u1"), ("forky", "2.9.0-1"), ("forky", "2.8.2-1")]
+    archive.missing.add("expat_2.9.0.orig.tar.gz")
+    orig = debian_orig(found.candidates, archive)
+    assert (orig.upstream, orig.suite, orig.file) == ("2.8.2", "forky", "expat_2.8.2.orig.tar.gz")
+    assert [s.split(":")[0] for s in orig.skipped] == ["expat 2.9.0-1~deb13u1 (trixie)", "expat 2.9.0-1 (forky)"]
+    assert "the mirror does not have expat_2.9.0.orig.tar.gz" in orig.skipped[0]
+    archive.missing.add("expat_2.8.2.orig.tar.gz")
+    with pytest.raises(VersionCheckError, match="expat 2.8.2-1 \\(forky\\): the mirror does not have"):
+        debian_orig(found.candidates, archive)
