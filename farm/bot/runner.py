@@ -236,6 +236,8 @@ class _Pass:
         why = [f"{where} has {f.version} and no bump PR to {want} or newer is open"]
         if pr is not None and version is not None and version >= want and pr.state == "closed":
             why.append(f"its bump PR #{pr.number} to {version} was closed without merging")
+        elif pr is not None and version is not None and version < want and pr.state == "open":
+            why.append(f"its bump PR #{pr.number} goes to {version} only")
         if f.error is not None:
             why.append(f"the recipe does not render ({f.error})")
         elif not f.updates:

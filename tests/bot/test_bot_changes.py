@@ -179,3 +179,21 @@ def test_a_release_the_mirror_lacks_gives_way_to_the_newest_it_has(farm: Path) -
     again = debian_bot(farm, archive, forge).run(migrations=False)
     assert again.actions == () and len(archive.fetched) == fetched  # not retried until Debian lists a newer one
     assert next(u for u in again.updates if u.recipe == "libfoo").note == "PR open"
+
+
+def test_a_pin_past_what_the_mirror_has_stays_stuck_and_says_why(farm: Path) -> None:
+    from farm.cli import main
+
+    foo_farm(farm, "x")
+    archive = foo_archive("1.2.0-1")
+    archive.add("forky", "foo", "1.1.0-1", {"foo_1.1.0.orig.tar.gz": b"foo 1.1.0"})
+    archive.missing.add("foo_1.2.0.orig.tar.gz")
+    assert main(["migrate", "new", "--pin", "libfoo=1.2.0", "--root", str(farm)]) == 0
+    commit_all(farm, "migrate to libfoo 1.2.0")
+    forge = LocalForge(farm)
+    report = debian_bot(farm, archive, forge).run()
+    assert [(a.kind, a.recipe) for a in report.actions] == [("opened", "libfoo")]  # the bot tried
+    plan = report.migrations[0].plan
+    assert plan is not None and plan.roots["libfoo"].state == "stuck"
+    assert "its bump PR #1 goes to 1.1.0 only" in plan.states["fooapp"].reason
+    assert {str(s.state) for s in plan.states.values()} == {"stuck"}
