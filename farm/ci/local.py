@@ -4,14 +4,22 @@ the same :class:`~farm.build.Builder` as ``farm build``.
 Only the plan's entries for this machine's platform build here; the others are reported.
 Each entry's build key is computed again from the checked-out recipes and compared with
 the plan's first, so a plan is never built from files other than the ones it was made of.
+
+A build that fails leaves its record beside the index's pages (the version it would have
+published and the end of its log), where the bot reads it: the rebuild shows as ``failed``
+on the status page with the log, not as waiting forever.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from farm.bot.index_reader import record_build_failure
 from farm.build import Builder, BuildResult
 from farm.ci.plan import CiPlan, MatrixEntry, PlanError, recipe_keys
+from farm.errors import FarmError
+from farm.kinds import kind_of
+from farm.recipe.model import Recipe
 
 __all__ = ["LocalResult", "LocalRun", "run_local"]
 
@@ -54,5 +62,20 @@ def run_local(plan: CiPlan, builder: Builder) -> LocalRun:
                 if any(k in recipe.variant and str(recipe.variant[k]) != v
                        for k, v in builder.only_variants.items()) or recipe.skip:
                     continue
-                results.append(LocalResult(number, builder.build_one(recipe)))
+                try:
+                    built = builder.build_one(recipe)
+                except FarmError as exc:
+                    record_failure(builder, recipe, exc)
+                    raise
+                results.append(LocalResult(number, built))
     return LocalRun(tuple(results), tuple(e for e in plan.matrix if e.platform != catalog.platform.name))
+
+
+def record_failure(builder: Builder, recipe: Recipe, exc: FarmError) -> None:
+    """The failed build's record in the index folder: its wheel version and the end of its log."""
+    kind = kind_of(recipe)
+    ns = builder.settings.namespace
+    logs = sorted((builder.settings.work / "logs").glob(f"{recipe.name}-*.log"), key=lambda p: p.stat().st_mtime)
+    text = logs[-1].read_text(encoding="utf-8", errors="replace") if logs else ""
+    record_build_failure(builder.settings.index, kind.dist_name(recipe, ns), kind.wheel_version(recipe, ns),
+                         f"{text}\n{exc}\n")

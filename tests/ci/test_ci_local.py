@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 from ci_farm import commit_all
+from packaging.version import Version
 
+from farm.bot.index_reader import IndexReader
 from farm.platforms import current
 
 pytestmark = pytest.mark.integration
@@ -66,6 +68,21 @@ def test_a_plan_of_other_files_is_refused_before_building(farm: Path) -> None:
     assert done.returncode == 1
     assert "base: the checked-out recipes give build key" in done.stderr and "check out the plan's head" in done.stderr
     assert not (farm / "wheelhouse").exists()
+
+
+@pytest.mark.skipif(current().name != "linux-x86_64", reason="the plan's Linux entries build on linux-x86_64")
+def test_a_failed_build_leaves_its_record_for_the_bot(farm: Path) -> None:
+    f = farm / "recipes" / "lone" / "recipe.yaml"
+    f.write_text(f.read_text().replace("number: 0", "number: 1").replace('["bash build.sh"]', '["exit 7"]'))
+    commit_all(farm, "lone build 1, broken")
+    planned = farm_cmd(farm, "ci", "plan", "HEAD~1..HEAD")
+    (farm.parent / "plan.json").write_text(planned.stdout)
+    done = farm_cmd(farm, "ci", "run", "--local", str(farm.parent / "plan.json"), "--no-test")
+    assert done.returncode == 1 and "exit 7" in done.stderr
+    # what the bot reads: the version the build would have published, with the log's end
+    log = IndexReader(str(farm / "index")).failure("wheelfarm-lone", Version("1.0.post1"))
+    assert log is not None and "build script failed (exit 7)" in log
+    assert not list(farm.glob("wheelhouse/wheelfarm_lone-*"))
 
 
 HOST_WHEELS = Path(__file__).resolve().parents[2] / "ci" / "host_wheels.py"
