@@ -215,7 +215,8 @@ class Builder:
                     install_wheel(self.wheel_for(name), tree.host)
                     indirect_roots.append(tree.host / s.namespace / self.catalog.variants_of(name)[0].module)
         job = Job(recipe, s.namespace, tree, work, log, tuple(d for d, _ in deps), tuple(dep_roots),
-                  tuple(indirect_roots), tools, self.cpu_count, dict(os.environ))
+                  tuple(indirect_roots), tools, self.cpu_count, dict(os.environ),
+                  choose_installer(s.installer, cache=s.cache, environ=os.environ))
         with self._stage(recipe, "compile", seconds):
             kind.compile(job)
         provenance = {

@@ -18,6 +18,7 @@ import pytest
 from farm.buildenv import BuildFailed, BuildTree
 from farm.catalog import Catalog
 from farm.cli import main
+from farm.installer import choose as choose_installer
 from farm.kinds import Job
 from farm.kinds.python import PythonPackageKind
 from farm.pep725 import (
@@ -311,7 +312,7 @@ def test_compile_checks_external_before_making_anything(tmp_path: Path) -> None:
     (tree.src / "pyproject.toml").write_text(EXTERNAL)
     job = Job(recipe=cat.variants_of("demo")[0], namespace="wheelfarm", tree=tree, work=tmp_path / "work",
               log=tmp_path / "build.log", deps=(), dep_roots=(), indirect_roots=(), tools={}, cpu_count=1,
-              caller_env={})
+              caller_env={}, installer=choose_installer("auto", cache=tmp_path / "cache", environ={}))
     with pytest.raises(BuildFailed, match=r"demo/recipe.yaml:9:\d+: add gdal to requirements.host"):
         PythonPackageKind().compile(job)
     assert not (tree.root / "pyenv").exists()

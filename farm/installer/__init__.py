@@ -39,13 +39,16 @@ class Installer(Protocol):
     @property
     def name(self) -> str: ...
 
-    def create(self, venv: Path, env: Mapping[str, str]) -> Command:
-        """Make a fresh virtual environment at ``venv`` (which must not exist)."""
+    def create(self, venv: Path, env: Mapping[str, str], *, python: str | None = None) -> Command:
+        """Make a fresh virtual environment at ``venv`` (which must not exist) of the interpreter
+        ``python`` (default: the one running farm)."""
         ...
 
     def install(self, venv: Path, requirements: Sequence[str], env: Mapping[str, str], *,
-                index: str | None = None) -> Command:
-        """Install ``requirements`` into ``venv``; from ``index`` alone when it is given."""
+                index: str | None = None, extra_index: str | None = None) -> Command:
+        """Install ``requirements`` into ``venv``: from ``index`` alone when it is given, else from
+        the configured indexes, with ``extra_index`` beside them when it is given (what a user
+        does with ``--extra-index-url``)."""
         ...
 
     def install_cached(self, venv: Path, requirements: Sequence[str], env: Mapping[str, str]) -> Command | None:

@@ -28,15 +28,17 @@ class PipInstaller:
     def name(self) -> str:
         return "pip"
 
-    def create(self, venv: Path, env: Mapping[str, str]) -> Command:
-        return Command((sys.executable, "-m", "venv", str(venv)), dict(env))
+    def create(self, venv: Path, env: Mapping[str, str], *, python: str | None = None) -> Command:
+        return Command((python or sys.executable, "-m", "venv", str(venv)), dict(env))
 
     def install(self, venv: Path, requirements: Sequence[str], env: Mapping[str, str], *,
-                index: str | None = None) -> Command:
+                index: str | None = None, extra_index: str | None = None) -> Command:
         argv = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
         full = dict(env)
         if index is None:
             full.update(self.config)
+            if extra_index is not None:  # pip merges it with the configured ones: the higher version wins
+                argv += ["--extra-index-url", extra_index]
         else:
             argv += ["--index-url", index]
             full.update({k: v for k, v in self.config.items() if k not in _SOURCES})

@@ -48,16 +48,18 @@ class UvInstaller:
         out["UV_LINK_MODE"] = "hardlink" if _same_device(self.cache, venv) else "copy"
         return out
 
-    def create(self, venv: Path, env: Mapping[str, str]) -> Command:
-        return Command((self.executable, "venv", "--quiet", "--no-config", "--python", sys.executable, str(venv)),
-                       self._env(env, venv))
+    def create(self, venv: Path, env: Mapping[str, str], *, python: str | None = None) -> Command:
+        return Command((self.executable, "venv", "--quiet", "--no-config", "--python", python or sys.executable,
+                        str(venv)), self._env(env, venv))
 
     def install(self, venv: Path, requirements: Sequence[str], env: Mapping[str, str], *,
-                index: str | None = None) -> Command:
+                index: str | None = None, extra_index: str | None = None) -> Command:
         argv = [self.executable, "pip", "install", "--quiet", "--python", str(venv / "bin" / "python")]
         full = self._env(env, venv)
         if index is None:
             full.update(self.config)
+            if extra_index is not None:  # uv asks an extra index before the default one (first-index)
+                argv += ["--extra-index-url", extra_index]
         else:
             # one index, nothing configured elsewhere (a rebuilt wheel of the same name is not taken
             # from the cache: uv keys a local file by its sha256 and time, tests/installer prove it)

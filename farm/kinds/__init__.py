@@ -43,6 +43,8 @@ class Job:
     tools: Mapping[str, str]
     cpu_count: int
     caller_env: Mapping[str, str]
+    #: what makes build environments (the ``installer`` setting), for kinds that need one
+    installer: Installer
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ from farm.abi import pin_range
 from farm.buildenv import BuildFailed, build_environment
 from farm.elf import read_elf
 from farm.errors import FarmError
+from farm.installer import Command
 from farm.kinds import Job, TestJob
 from farm import sbom
 from farm.pack import Packed, PackError, sbom_inputs
@@ -75,10 +76,6 @@ def _interpreter_of(recipe: Recipe, error: type[FarmError]) -> str:
     return found
 
 
-def _uv() -> str | None:
-    return shutil.which("uv", path=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
-
-
 def _run(cmd: Sequence[str], *, cwd: Path, env: Mapping[str, str], log: Path, what: str,
          error: type[FarmError] = BuildFailed) -> str:
     with log.open("a", encoding="utf-8") as out:
@@ -93,18 +90,8 @@ def _run(cmd: Sequence[str], *, cwd: Path, env: Mapping[str, str], log: Path, wh
     return done.stdout
 
 
-def make_venv(python: str, venv: Path, *, env: Mapping[str, str], log: Path,
-              error: type[FarmError] = BuildFailed) -> list[str]:
-    """A fresh venv of ``python``; returns the command prefix that installs into it (uv, else pip)."""
-    shutil.rmtree(venv, ignore_errors=True)
-    uv = _uv()
-    if uv:
-        _run([uv, "venv", "-q", "--python", python, str(venv)], cwd=venv.parent, env=env, log=log,
-             what="creating a virtual environment", error=error)
-        return [uv, "pip", "install", "-q", "--python", str(venv / "bin" / "python")]
-    _run([python, "-m", "venv", str(venv)], cwd=venv.parent, env=env, log=log,
-         what="creating a virtual environment", error=error)
-    return [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+def _command(command: Command, *, cwd: Path, log: Path, what: str, error: type[FarmError] = BuildFailed) -> str:
+    return _run(command.argv, cwd=cwd, env=command.env, log=log, what=what, error=error)
 
 
 def _tool_env(caller: Mapping[str, str], home: Path) -> dict[str, str]:
@@ -154,9 +141,12 @@ class PythonPackageKind:
         requires += list(r.python.build_requires)
         tool_env = _tool_env(job.caller_env, job.tree.home)
         venv = job.tree.root / "pyenv"
-        install = make_venv(python, venv, env=tool_env, log=job.log)
-        _run([*install, *requires], cwd=job.tree.root, env=tool_env, log=job.log,
-             what=f"{r.name}: installing the build requirements")
+        shutil.rmtree(venv, ignore_errors=True)
+        installer = job.installer
+        _command(installer.create(venv, tool_env, python=python), cwd=job.tree.root, log=job.log,
+                 what=f"creating a virtual environment with {installer.name}")
+        _command(installer.install(venv, requires, tool_env), cwd=job.tree.root, log=job.log,
+                 what=f"{r.name}: installing the build requirements")
         vpy = str(venv / "bin" / "python")
         build_env = self._build_env(job, venv)
         settings = json.dumps({k: list(v) if len(v) != 1 else v[0] for k, v in r.python.config_settings.items()})
@@ -167,8 +157,8 @@ class PythonPackageKind:
                        what=f"{r.name}: asking the build backend what it needs").strip().splitlines()[-1]
         extra = json.loads(dynamic)
         if extra:
-            _run([*install, *extra, *r.python.build_requires], cwd=job.tree.root, env=tool_env, log=job.log,
-                 what=f"{r.name}: installing what the build backend asked for")
+            _command(installer.install(venv, [*extra, *r.python.build_requires], tool_env), cwd=job.tree.root,
+                     log=job.log, what=f"{r.name}: installing what the build backend asked for")
         out = job.tree.root / "dist"
         shutil.rmtree(out, ignore_errors=True)
         config = [f"-C{k}={v}" for k, values in r.python.config_settings.items() for v in values]
@@ -292,15 +282,17 @@ class PythonPackageKind:
         staging = stage_index(job.published, job.wheel, job.work / "index")
         env = _tool_env(os.environ, job.work)
         venv = job.work / "venv"
-        install = make_venv(python, venv, env=env, log=job.log, error=WheelTestFailed)
+        _command(job.installer.create(venv, env, python=python), cwd=job.work, log=job.log,
+                 what=f"creating a virtual environment with {job.installer.name}", error=WheelTestFailed)
         env["PATH"] = os.pathsep.join([str(venv / "bin"), env["PATH"]])
         env["VIRTUAL_ENV"] = str(venv)
         version = job.wheel.name.split("-")[1]
         # what a user runs: the farm's index next to the default one, asking for the package by name
         # (uv ranks an extra index above the default one; pip merges them and takes the higher version)
         index = (staging / "simple").as_uri() + "/"
-        _run([*install, "--extra-index-url", index, f"{job.dist}=={version}", *r.test.requires], cwd=job.work, env=env,
-             log=job.log, what=f"installing {job.dist}=={version} from the index", error=WheelTestFailed)
+        _command(job.installer.install(venv, [f"{job.dist}=={version}", *r.test.requires], env, extra_index=index),
+                 cwd=job.work, log=job.log, what=f"installing {job.dist}=={version} from the index",
+                 error=WheelTestFailed)
         py = str(venv / "bin" / "python")
         tests = job.work / "tests"
         tests.mkdir()

@@ -11,6 +11,7 @@ from packaging.version import Version
 
 from farm.bot.planner import bumped
 from farm.catalog import Catalog
+from farm.installer import choose as choose_installer
 from farm.kinds import kind_of
 from farm.kinds.library import LibraryKind
 from farm.kinds.python import PythonPackageKind, interpreter
@@ -136,7 +137,8 @@ def test_text_files_that_recorded_the_build_tree_no_longer_name_it(tmp_path: Pat
 
     recipe = _farm(tmp_path / "farm").variants_of("demo")[0]
     tree = BuildTree(tmp_path / "tree")
-    job = Job(recipe, "wheelfarm", tree, tmp_path, tmp_path / "log", (), (), (), {}, 1, {})
+    job = Job(recipe, "wheelfarm", tree, tmp_path, tmp_path / "log", (), (), (), {}, 1, {},
+              choose_installer("auto", cache=tmp_path / "cache", environ={}))
     wheel = tmp_path / "wheel"
     (wheel / "demo").mkdir(parents=True)
     config = wheel / "demo" / "__config__.py"
