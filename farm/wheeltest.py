@@ -97,7 +97,9 @@ def test_wheel(recipe: Recipe, wheel: Path, *, dist: str, namespace: str, publis
                                text=True, stdin=subprocess.DEVNULL)
         with log.open("a", encoding="utf-8") as out:
             out.write(probe.stdout[-2000:] + probe.stderr[-2000:])
-        if probe.returncode >= 126 or probe.returncode < 0 or "error while loading shared libraries" in probe.stderr:
+        # 126/127: the shell's "cannot execute"/"not found" (the dynamic loader's failure too), < 0: a
+        # signal; any other status is the program's own answer to --help (cwebp's 255, say)
+        if probe.returncode in (126, 127) or probe.returncode < 0 or "error while loading shared libraries" in probe.stderr:
             raise WheelTestFailed(f"executable {exe} from the wheel does not start: {probe.stderr.strip()[:300]}")
     for statement in recipe.test.python:
         _run([py, "-c", statement], cwd=tests, env=env, log=log, what=f"test python {statement!r}")
