@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -32,12 +33,14 @@ def build_wheel(wheel_directory: str, config_settings: dict[str, Any] | None = N
                 metadata_directory: str | None = None) -> str:
     from farm.build import Builder
     from farm.catalog import Catalog
+    from farm.kinds import kind_of
     from farm.settings import load_settings
 
     name, root = _project()
     settings = load_settings(root)
     builder = Builder(settings, Catalog.from_settings(settings), test=False)
-    recipe = builder.catalog.variants_of(name)[0]
+    variants = builder.catalog.variants_of(name)
+    recipe = kind_of(variants[0]).backend_variant(variants, "%d.%d" % sys.version_info[:2])
     packed = builder.pack_only(recipe)
     target = Path(wheel_directory) / packed.name
     shutil.copyfile(packed, target)

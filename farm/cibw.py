@@ -1,28 +1,32 @@
-"""A cibuildwheel configuration for one recipe: one identifier (wheels are py3-none),
-the farm PEP 517 backend as the build, the repair command with its exclusions, the test."""
+"""A cibuildwheel configuration for one recipe: its identifiers (one for a library, whose
+wheels are py3-none; one per CPython for a Python package), the farm PEP 517 backend as the
+build, the repair command with its exclusions, the test. What differs between kinds comes
+from :class:`farm.kinds.Kind`."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
+from collections.abc import Sequence
+
+from farm.kinds import kind_of
 from farm.platforms import Platform
 from farm.recipe.model import Recipe
 from farm.repair import repair_command
 
 __all__ = ["cibuildwheel_project"]
 
-#: the one CPython cibuildwheel builds with; the wheel does not depend on it
-BUILD_PYTHON = "cp312"
-
 
 def _toml_list(items: list[str]) -> str:
     return "[" + ", ".join(f'"{i}"' for i in items) + "]"
 
 
-def cibuildwheel_project(recipe: Recipe, *, namespace: str, root: Path, out: Path, exclude: list[str],
+def cibuildwheel_project(variants: Sequence[Recipe], *, namespace: str, root: Path, out: Path, exclude: list[str],
                          policy: str | None) -> str:
-    """The pyproject.toml of a folder cibuildwheel (and pip wheel) can build."""
+    """The pyproject.toml of a folder cibuildwheel (and pip wheel) can build: every variant of one recipe."""
+    recipe = variants[0]
+    kind = kind_of(recipe)
     p: Platform = recipe.platform
     plat_id = {"linux": f"manylinux_{p.arch}", "macos": f"macosx_{p.arch.replace('aarch64', 'arm64')}",
                "windows": "win_amd64"}[p.os]
@@ -36,19 +40,19 @@ def cibuildwheel_project(recipe: Recipe, *, namespace: str, root: Path, out: Pat
         'build-backend = "farm.backend"',
         "",
         "[project]",
-        f'name = "{namespace}-{recipe.name}"',
-        f'version = "{recipe.wheel_version}"',
+        f'name = "{kind.dist_name(recipe, namespace)}"',
+        f'version = "{kind.wheel_version(recipe, namespace)}"',
         "",
         "[tool.farm]",
         f'recipe = "{recipe.name}"',
         f'root = "{root_rel}"',
         "",
         "[tool.cibuildwheel]",
-        f'build = "{BUILD_PYTHON}-{plat_id}"',
+        f'build = "{" ".join(f"{py}-{plat_id}" for py in kind.cibw_pythons(variants))}"',
         f'archs = ["{p.arch}"]',
         'build-frontend = "pip"',
         f'repair-wheel-command = "{repair}"',
-        f'test-command = "python -c \\"import {namespace}.{recipe.module} as m; m.load_library()\\""',
+        f'test-command = "python -c \\"{kind.import_check(recipe, namespace)}\\""',
         "",
         "[tool.cibuildwheel.linux]",
         f'manylinux-{p.arch}-image = "{image}"',

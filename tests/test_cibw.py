@@ -8,6 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from farm.buildenv import BuildFailed
+from farm.catalog import Catalog
+from farm.kinds import kind_of
+from farm.settings import load_settings
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -33,3 +38,25 @@ def test_cibuildwheel_accepts_it(tmp_path: Path) -> None:
                              "--platform", "linux", str(out)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["cp312-manylinux_x86_64"]
+
+
+def test_a_python_package_builds_once_per_cpython_under_its_own_name(tmp_path: Path) -> None:
+    out = tmp_path / "cibw" / "shapely"
+    subprocess.run([sys.executable, "-m", "farm", "cibw", "shapely", "--output-dir", str(out), "--root", str(ROOT)],
+                   check=True, capture_output=True)
+    config = tomllib.loads((out / "pyproject.toml").read_text())
+    cibw = config["tool"]["cibuildwheel"]
+    assert config["project"]["name"] == "shapely" and config["project"]["version"].endswith("+wheelfarm")
+    # one per CPython of recipes/pins.yaml's python list
+    assert cibw["build"].split() == [f"cp{v.replace('.', '')}-manylinux_x86_64"
+                                              for v in ("3.11", "3.12", "3.13", "3.14")]
+    assert "--exclude libgeos_c.so.1" in cibw["repair-wheel-command"]
+    assert cibw["test-command"] == 'python -c "import shapely"'
+
+
+def test_the_backend_builds_the_variant_of_the_running_cpython() -> None:
+    variants = Catalog.from_settings(load_settings(ROOT)).variants_of("shapely")
+    kind = kind_of(variants[0])
+    assert kind.backend_variant(variants, "3.13").variant["python"] == "3.13"
+    with pytest.raises(BuildFailed, match="not 3.9"):
+        kind.backend_variant(variants, "3.9")

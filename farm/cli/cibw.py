@@ -19,13 +19,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     s = settings(args)
     cat = catalog(args)
-    recipe = cat.variants_of(args.recipe)[0]
+    variants = [v for v in cat.variants_of(args.recipe) if not v.skip]
+    if not variants:
+        print(f"farm cibw: {args.recipe} builds nothing on {cat.platform.name}")
+        return 1
+    recipe = variants[0]
     out = args.output_dir or s.work / "cibw" / recipe.name
     exclude = [so for req in recipe.host for so in
                (cat.pins.external[req.name].sonames if req.name in cat.pins.external
                 else cat.variants_of(req.name)[0].provides.sonames)]
     policy = cat.pins.platforms.get(recipe.platform.name)
-    text = cibuildwheel_project(recipe, namespace=s.namespace, root=s.root, out=out.resolve(), exclude=exclude,
+    text = cibuildwheel_project(variants, namespace=s.namespace, root=s.root, out=out.resolve(), exclude=exclude,
                                 policy=policy.policy if policy else None)
     out.mkdir(parents=True, exist_ok=True)
     (out / "pyproject.toml").write_text(text, encoding="utf-8")

@@ -92,6 +92,19 @@ class Kind(Protocol):
         """Raise unless the wheel installs and works in a fresh virtual environment."""
         ...
 
+    # -- hosted builds (cibuildwheel runs the farm's PEP 517 backend under each CPython it builds for) --
+    def cibw_pythons(self, variants: Sequence[Recipe]) -> list[str]:
+        """The CPythons (``cp312``) cibuildwheel builds these variants of one recipe with."""
+        ...
+
+    def backend_variant(self, variants: Sequence[Recipe], python: str) -> Recipe:
+        """The variant the backend builds when a front end runs it under CPython ``python`` (``3.12``)."""
+        ...
+
+    def import_check(self, recipe: Recipe, namespace: str) -> str:
+        """One Python statement proving an installed wheel loads (cibuildwheel's test command)."""
+        ...
+
 
 def kind_of(recipe: Recipe) -> Kind:
     """The one place a recipe's kind is decided."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from farm.buildenv import BuildFailed, build_environment, run_script
@@ -12,6 +12,10 @@ from farm.recipe.model import Recipe
 from farm.wheeltest import test_wheel
 
 __all__ = ["LibraryKind"]
+
+
+#: the one CPython cibuildwheel builds a library with; its wheel (py3-none) does not depend on it
+BUILD_PYTHON = "cp312"
 
 
 class LibraryKind:
@@ -42,3 +46,12 @@ class LibraryKind:
     def test(self, job: TestJob) -> None:
         test_wheel(job.recipe, job.wheel, dist=job.dist, namespace=job.namespace, published=job.published,
                    work=job.work, log=job.log, executables=job.packed.executables, installer=job.installer)
+
+    def cibw_pythons(self, variants: Sequence[Recipe]) -> list[str]:
+        return [BUILD_PYTHON]
+
+    def backend_variant(self, variants: Sequence[Recipe], python: str) -> Recipe:
+        return variants[0]
+
+    def import_check(self, recipe: Recipe, namespace: str) -> str:
+        return f"import {namespace}.{recipe.module} as m; m.load_library()"

@@ -123,6 +123,22 @@ class PythonPackageKind:
             return f"python{version} is not installed on this machine"
         return None
 
+    # -- hosted builds ------------------------------------------------------------------------
+    def cibw_pythons(self, variants: Sequence[Recipe]) -> list[str]:
+        return ["cp" + str(v.variant["python"]).replace(".", "") for v in variants if v.variant.get("python")]
+
+    def backend_variant(self, variants: Sequence[Recipe], python: str) -> Recipe:
+        for v in variants:
+            if str(v.variant.get("python", "")) == python or (v.python is not None and v.python.abi3):
+                return v
+        built = ", ".join(str(v.variant.get("python")) for v in variants)
+        raise BuildFailed(f"{variants[0].name}: built for CPython {built} (recipes/pins.yaml python and the "
+                          f"recipe's python.requires), not {python}")
+
+    def import_check(self, recipe: Recipe, namespace: str) -> str:
+        assert recipe.python is not None
+        return f"import {recipe.python.module}"
+
     # -- compile ------------------------------------------------------------------------------
     def compile(self, job: Job) -> None:
         r = job.recipe
