@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The main job, end to end: build libtiff (and zlib first) from real sources into wheels,
+# The main job, end to end: build libtiff (and the libraries it links first) from real sources into wheels,
 # publish them to the local index, install libtiff into a fresh virtual environment, run
 # tiffinfo from the wheel and a C program compiled against it through pkgconf from PyPI.
 set -euo pipefail

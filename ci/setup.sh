@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
-for tool in gcc:gcc g++:g++ gfortran:gfortran make:make patch:patch strip:binutils tclsh:tcl nasm:nasm git:git chromium:chromium; do
+for tool in gcc:gcc g++:g++ gfortran:gfortran make:make patch:patch strip:binutils tclsh:tcl nasm:nasm git:git chromium:chromium \
+    autoconf:autoconf automake:automake libtoolize:libtool; do
   command -v "${tool%%:*}" >/dev/null 2>&1 || need+=("${tool##*:}")
 done
 if ((${#need[@]})); then
