@@ -121,8 +121,13 @@ def _runner(name: str) -> Callable[[], None]:
 
 
 def __getattr__(name: str) -> Callable[[], None]:
-    return _runner(name.replace("__", "-"))
+    return _runner(name.replace("_plus_", "+").replace("__", "-"))
 '''
+
+
+def exec_attribute(executable: str) -> str:
+    """The attribute of ``_exec`` a console script of ``executable`` names (``h5c++`` -> ``h5c_plus__plus_``)."""
+    return executable.replace("-", "__").replace("+", "_plus_")
 
 
 def loader_source(*, dist: str, version: str, summary: str, namespace: str, dependencies: Sequence[str],

@@ -25,7 +25,7 @@ from farm.buildenv import tree_flags
 from farm.elf import read_elf
 from farm.errors import FarmError
 from farm.fetch import sha256_file
-from farm.loader import exec_module_source, loader_source
+from farm.loader import exec_attribute, exec_module_source, loader_source
 from farm.recipe.model import Recipe
 from farm.reproducible import FIXED_EPOCH, restamp_build_id
 from farm.wheelfile import write_wheel
@@ -302,7 +302,7 @@ class _Packer:
         if (self.pkg / "lib" / "cmake").is_dir():
             eps += ["[cmake.prefix]", f"{self.dist} = {mod}", ""]
         if self.executables:
-            eps += ["[console_scripts]", *(f"{e} = {mod}._exec:{e.replace('-', '__')}" for e in self.executables), ""]
+            eps += ["[console_scripts]", *(f"{e} = {mod}._exec:{exec_attribute(e)}" for e in self.executables), ""]
         if eps:
             (di / "entry_points.txt").write_text("\n".join(eps), encoding="utf-8")
         (di / "provenance.json").write_text(json.dumps(provenance, indent=2, sort_keys=True) + "\n", encoding="utf-8")

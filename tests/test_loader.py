@@ -3,7 +3,7 @@ from __future__ import annotations
 import os
 import types
 
-from farm.loader import exec_module_source, loader_source
+from farm.loader import exec_attribute, exec_module_source, loader_source
 
 
 def test_generated_loader_sets_data_paths_and_names_missing_files(tmp_path: object, monkeypatch: object) -> None:
@@ -23,3 +23,14 @@ def test_generated_loader_sets_data_paths_and_names_missing_files(tmp_path: obje
 
 def test_exec_module_compiles() -> None:
     compile(exec_module_source("wheelfarm-gdal", {"GDAL_DATA": "share/gdal"}), "_exec.py", "exec")
+
+
+def test_every_executable_name_survives_the_console_script_attribute() -> None:
+    module = types.ModuleType("wheelfarm.demo._exec")
+    module.__file__ = "/site/wheelfarm/demo/_exec.py"
+    exec(compile(exec_module_source("wheelfarm-demo", {}), "_exec.py", "exec"), module.__dict__)
+    for name in ("h5c++", "h5hlc++", "libpng16-config", "gdal-config", "x-+", "plain"):
+        attribute = exec_attribute(name)
+        assert attribute.isidentifier(), attribute
+        run = getattr(module, attribute)
+        assert run.__closure__ is not None and name in [c.cell_contents for c in run.__closure__]
