@@ -123,7 +123,7 @@ probe = r'''
 import collections, importlib, os, re, sys
 def mapped():
     return {p[5].strip() for p in (l.split(None, 5) for l in open("/proc/self/maps")) if len(p) == 6}
-import zlib  # the standard library's: its module links the machine's libz
+import bz2, lzma, zlib  # the standard library's: its modules link the machine's libz, liblzma, libbz2
 before = mapped()  # the interpreter's own
 for m in sys.argv[1:]:
     importlib.import_module(m)
@@ -131,7 +131,7 @@ libs = collections.defaultdict(set)
 for path in mapped():
     if ".so" in path:
         stem = re.sub(r"(-[0-9a-f]{8})?\.so.*$", "", os.path.basename(path))
-        if re.match(r"lib(gdal|proj|geos|geos_c|sqlite3|tiff|curl|ssl|crypto|png|jpeg|z|expat|openblas)$", stem):
+        if re.match(r"lib(gdal|proj|geos|geos_c|sqlite3|tiff|curl|ssl|crypto|png|jpeg|z|expat|openblas|lzma|zstd|hdf5|netcdf|xml2|webp|openjp2|spatialite|geotiff|Lerc|deflate)$", stem):
             libs[stem].add(path)
 bad = {k: sorted(v) for k, v in libs.items() if len(v) > 1 or not all("/wheelfarm/" in p or p in before for p in v)}
 print("  " + " -> ".join(sys.argv[1:]) + ": " + ", ".join(f"{k} x{len(v)}" for k, v in sorted(libs.items())))

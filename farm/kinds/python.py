@@ -332,8 +332,10 @@ import importlib, os, re, sys
 module, namespace, sonames = sys.argv[1], sys.argv[2], sys.argv[3:]
 def mapped():
     return {line.split(None, 5)[5].strip() for line in open("/proc/self/maps") if len(line.split(None, 5)) == 6}
-# what the interpreter itself maps (its zlib module links the machine's libz) is its own, not the package's
-import zlib  # noqa: F401  (the standard library's, as every Python program may import it)
+# what the interpreter itself maps is its own, not the package's: its zlib, lzma and bz2 modules
+# link the machine's libz, liblzma and libbz2 (shutil, tarfile and zipfile import them, so nearly
+# every package does); the dynamic loader then shares that soname with the farm's libraries
+import bz2, lzma, zlib  # noqa: F401,E401  (the standard library's, as every Python program may import them)
 before = mapped()
 importlib.import_module(module)
 stems = {re.sub(r"\.so.*$", "", s) for s in sonames}
