@@ -17,14 +17,32 @@ import zipfile
 from pathlib import Path
 
 from farm.audit import audit_wheel
+from farm.catalog import Catalog
+from farm.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
-STACK = ["zlib", "sqlite", "libtiff", "libjpeg_turbo", "libpng", "openssl", "expat", "curl", "proj", "geos", "gdal"]
 #: what a build machine's paths look like: this checkout, the home and temporary folders, the
 #: conventional install prefixes a build could have baked in; as paths, not inside a word or a
 #: URL ("ogc-eo/opt/" in GDAL's NITF specification is not /opt/)
 NEEDLES = [str(ROOT), os.path.expanduser("~") + "/", "/tmp/", "/usr/local/", "/opt/"]
+#: strings that look like one but are a library's documented default, not where it was built:
+#: (file name prefix, string, why)
+DEFAULTS = [
+    ("wheelfarm/gdal/lib/libgdal.so", b"/tmp/%p_wcs.dat", "the WCS driver's default cache file"),
+    ("wheelfarm/netcdf/lib/libnetcdf.so", b"/tmp/", "netCDF's temporary folder when TMPDIR is unset"),
+    ("wheelfarm/hdf5/lib/libhdf5.so", b"/usr/local/hdf5/lib/plugin",
+     "HDF5's default filter-plugin folder (HDF5_PLUGIN_PATH overrides it), as in every HDF5 build"),
+    ("wheelfarm/hdf5/include/H5pubconf.h", b"/usr/local/hdf5/lib/plugin", "the same default, in the header"),
+    ("wheelfarm/hdf5/include/H5", b"/tmp/A.h5", "an example file name in the API documentation"),
+]
 _NEEDLE = re.compile(b"(?<![\\w.-])(?:" + b"|".join(re.escape(n.encode()) for n in NEEDLES) + b")")
+
+
+def _without_defaults(name: str, data: bytes) -> bytes:
+    for prefix, text, _ in DEFAULTS:
+        if name.startswith(prefix):
+            data = data.replace(text, b"")
+    return data
 
 
 def _searched(name: str, data: bytes) -> bytes:
@@ -39,11 +57,15 @@ def _searched(name: str, data: bytes) -> bytes:
 
 
 def main() -> int:
-    wheelhouse = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "wheelhouse"
+    settings = load_settings(ROOT)  # FARM_WHEELHOUSE and farm.toml are honoured, as farm build does
+    wheelhouse = Path(sys.argv[1]) if len(sys.argv) > 1 else settings.wheelhouse
+    # GDAL and every library it links, directly or through another
+    graph = Catalog.from_settings(settings).graph()
+    stack = sorted({"gdal", *graph.dependencies("gdal", transitive=True)})
     auditwheel = Path(sys.executable).parent / "auditwheel"
     failures = 0
-    for name in STACK:
-        wheels = sorted(wheelhouse.glob(f"wheelfarm_{name}-*.whl"))
+    for name in (n.replace("-", "_") for n in stack):
+        wheels = sorted(wheelhouse.glob(f"wheelfarm_{name}-*.whl"), key=lambda w: w.stat().st_mtime)
         if not wheels:
             print(f"{name}: no wheel in {wheelhouse}")
             failures += 1
@@ -54,7 +76,7 @@ def main() -> int:
         found: list[str] = []
         with zipfile.ZipFile(wheel) as zf, tempfile.TemporaryDirectory():
             for info in zf.infolist():
-                hits = {m.group().decode() for m in _NEEDLE.finditer(_searched(info.filename, zf.read(info)))}
+                hits = {m.group().decode() for m in _NEEDLE.finditer(_searched(info.filename, _without_defaults(info.filename, zf.read(info))))}
                 found += [f"{info.filename} contains {needle}" for needle in sorted(hits)]
         audit = audit_wheel(wheel, "wheelfarm", [wheelhouse])
         ok = audit.ok and not found
