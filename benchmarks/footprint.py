@@ -10,7 +10,9 @@ Two fresh virtual environments, made in the same run with the same command:
   each with the native libraries it bundles (GDAL's bindings have no wheel there: its
   self-contained ``gdal-wheel`` build stands in for them when the index has it).
 
-Every ELF file under site-packages is counted; shared libraries are grouped by library
+Every ELF file of the compared packages is counted, with the farm's library wheels they
+bring on our side (their other dependencies, NumPy, click, attrs..., come from the registry
+on both sides and are left out of both); shared libraries are grouped by library
 identity (farm.doctor.identity, which sees through auditwheel's renamed copies), so each
 library's copies show. Prints both tables, the totals, the ratio and the time to
 ``import rasterio, fiona, pyogrio`` in each; exits non-zero unless ours has at least 3x
@@ -120,9 +122,23 @@ def farm_packages() -> dict[str, str]:
     return out
 
 
-def measure(name: str, site: Path) -> Footprint:
+def owned_files(venv: Path, dists: list[str]) -> set[Path]:
+    """The installed files of ``dists`` and of the farm's library wheels (what they bring with them)."""
+    code = ("import importlib.metadata as m, json, re, sys; c = lambda n: re.sub(r'[-_.]+', '-', n).lower(); "
+            "want = {c(d) for d in sys.argv[1:]}; "
+            "print(json.dumps([str(f.locate()) for d in m.distributions() "
+            "if c(d.metadata['Name']) in want or c(d.metadata['Name']).startswith('wheelfarm-') "
+            "for f in (d.files or [])]))")
+    out = subprocess.run([str(venv / "bin" / "python"), "-c", code, *dists], capture_output=True, text=True,
+                         check=True)
+    return {Path(p).resolve() for p in json.loads(out.stdout)}
+
+
+def measure(name: str, site: Path, owned: set[Path]) -> Footprint:
+    """Every file of the compared packages (and the farm libraries they depend on); their other
+    dependencies (NumPy, click, attrs, ...) come from the registry on both sides and are left out."""
     fp = Footprint(name)
-    for path in sorted(p for p in site.rglob("*") if p.is_file() and not p.is_symlink()):
+    for path in sorted(p for p in site.rglob("*") if p.is_file() and not p.is_symlink() and p.resolve() in owned):
         size = path.stat().st_size
         fp.site_bytes += size
         rel = path.relative_to(site)
@@ -174,14 +190,19 @@ def main() -> int:
         if not_ours:
             sys.exit(f"the farm's index was given but these came from elsewhere: {not_ours}")
         extra = []
+        compared = list(published)
         if gdal:
             probe = subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary", ":all:",
                                     "-d", tmp, "gdal-wheel"], capture_output=True, text=True)
             extra = ["gdal-wheel"] if probe.returncode == 0 else []
+            if not extra:  # nothing stands in for GDAL's bindings on this CPython: compare without them
+                compared.remove("GDAL")
+                print(f"gdal-wheel has no wheel for this CPython: GDAL's bindings are left out of both sides")
         pypi = make_env(pypi_venv, ["--only-binary", ":all:", *(f"{d}=={v}" for d, v in registry.items()), *extra])
-        a = measure("farm: " + ", ".join(f"{d} {v}" for d, v in got.items()), ours)
+        a = measure("farm: " + ", ".join(f"{d} {v}" for d, v in got.items()), ours,
+                    owned_files(ours_venv, compared))
         b = measure("registry: " + ", ".join(f"{d} {v}" for d, v in versions(pypi_venv, [*registry, *extra]).items()),
-                    pypi)
+                    pypi, owned_files(pypi_venv, [*registry, *extra]))
         wanted = [m for m in IMPORT if m in {d.lower() for d in published}]
         times = (import_seconds(ours_venv, wanted), import_seconds(pypi_venv, wanted)) if wanted else None
     report(a)
