@@ -64,8 +64,11 @@ for row in "${ROWS[@]}"; do
 done
 
 # what the suites import beyond pytest (their own test extras, minus anything that reaches the network)
-# (pyarrow before 20: GDAL 3.6's bindings need NumPy 1.x, and newer pyarrow needs NumPy 2)
-TEST_TOOLS=(pytest hypothesis packaging pytz fsspec pandas boto3 geopandas "pyarrow<20")
+# At the versions these releases were tested with: pyarrow before 20 (GDAL 3.6's bindings need
+# NumPy 1.x, newer pyarrow NumPy 2), pandas before 3 (pyogrio 0.13's tests of GDAL < 3.7 expect
+# object columns, pandas 3 makes them str), affine before 3 (rasterio 1.4.4's suite turns
+# affine 3's deprecation of `*` for matrix products into errors)
+TEST_TOOLS=(pytest hypothesis packaging pytz fsspec "pandas<3" boto3 geopandas "pyarrow<20" "affine<3")
 
 RIO_DATA_SHA256=dfa248fdc46f0e08ab957712b13a86d7cd49bce72f34b7fdca94af3b2d850181
 rio_data() {  # rio_data SRC: rasterio's tests/data from Debian's rasterio_1.4.3.orig.tar.gz
@@ -103,7 +106,7 @@ suite() {  # suite RECIPE SDIST VENV -> prints pytest's summary line
       # test_opener_fsspec_zip_http_fs reads a zip over https from GitHub without a network marker
       rm -rf "$src/fiona"
       (cd "$src" && PATH="$venv/bin:$PATH" "$py" -m pytest "${args[@]}" -m "not network and not wheel" tests \
-        --deselect tests/test_open.py::test_opener_fsspec_zip_http_fs) ;;
+        --deselect tests/test_pyopener.py::test_opener_fsspec_zip_http_fs) ;;
     rasterio)
       # the sdist leaves the test data out ("not distributed with sdists since 0.12"): it comes from
       # Debian's orig tarball of rasterio 1.4.3 (upstream's git tag, data included), sha256-checked
