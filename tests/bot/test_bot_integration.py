@@ -26,6 +26,8 @@ from bot_fakes import GIT_ENV, commit_all, git
 from farm.bot.edits import set_in_mapping
 from farm.bot.forge_local import LocalForge
 from farm.bot.migration import load_migrations
+from farm.catalog import Catalog
+from farm.settings import load_settings
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.integration
@@ -118,7 +120,9 @@ def bot(root: Path) -> str:
 @pytest.fixture
 def real_farm(tmp_path: Path) -> Path:
     root = tmp_path / "farm"
-    for name in ("zlib", "libjpeg-turbo", "libtiff"):
+    # libtiff and everything it links (its codecs' libraries too): only zlib's dependents migrate
+    graph = Catalog.from_settings(load_settings(REPO)).graph()
+    for name in ("libtiff", *graph.dependencies("libtiff", transitive=True)):
         shutil.copytree(REPO / "recipes" / name, root / "recipes" / name)
     pins = (REPO / "recipes" / "pins.yaml").read_text()
     assert 'zlib: "1.2.13"' in pins

@@ -22,9 +22,11 @@ STACK = ["libjpeg-turbo", "libpng", "openssl", "expat", "curl", "proj", "geos", 
 EDGES = {
     "libpng": {"zlib"},
     "curl": {"openssl", "zlib"},
-    "libtiff": {"zlib", "libjpeg-turbo"},
+    "libtiff": {"zlib", "libjpeg-turbo", "libdeflate", "zstd", "xz", "libwebp", "lerc"},
     "proj": {"sqlite", "libtiff", "curl"},
-    "gdal": {"proj", "geos", "sqlite", "libtiff", "curl", "expat", "libpng", "libjpeg-turbo", "zlib"},
+    "gdal": {"proj", "geos", "sqlite", "libtiff", "curl", "expat", "libpng", "libjpeg-turbo", "zlib", "libdeflate",
+             "zstd", "xz", "lz4", "c-blosc", "lerc", "libgeotiff", "giflib", "libwebp", "openjpeg", "hdf5", "netcdf",
+             "spatialite", "pcre2", "freexl", "qhull", "json-c", "openssl", "libxml2"},
 }
 
 
@@ -56,7 +58,7 @@ def test_dependency_graph(catalog: Catalog) -> None:
     for name, deps in EDGES.items():
         assert set(graph.dependencies(name)) == deps, name
     assert set(graph.dependencies("gdal", transitive=True)) >= {"openssl", "zlib", "sqlite"}
-    waves = graph.waves(only=[*STACK, "zlib", "sqlite", "libtiff"])
+    waves = graph.waves(only=[*STACK, "zlib", "sqlite", "libtiff", *(d for deps in EDGES.values() for d in deps)])
     position = {n: i for i, wave in enumerate(waves) for n in wave}
     for name, deps in EDGES.items():
         assert all(position[d] < position[name] for d in deps), name
@@ -64,7 +66,7 @@ def test_dependency_graph(catalog: Catalog) -> None:
 
 
 def test_dot_draws_every_edge(catalog: Catalog) -> None:
-    dot = catalog.graph().to_dot(only=[*STACK, "zlib", "sqlite", "libtiff"])
+    dot = catalog.graph().to_dot(only=[*STACK, "zlib", "sqlite", "libtiff", *(d for deps in EDGES.values() for d in deps)])
     assert dot.lstrip().startswith("digraph")
     for name, deps in EDGES.items():
         for dep in deps:
@@ -137,5 +139,6 @@ def _migrate(tmp_path: Path, pin: str) -> list[str]:
 
 def test_a_gdal_migration_rebuilds_the_python_packages_on_it(tmp_path: Path) -> None:
     assert sorted(_migrate(tmp_path, "gdal=3.6.3")) == ["fiona", "gdal-python", "pyogrio", "rasterio"]
-    # shapely links only GEOS's C API: a GEOS migration rebuilds it beside GDAL, never fiona and the rest
-    assert sorted(_migrate(tmp_path / "geos", "geos=3.11.2")) == ["gdal", "shapely"]
+    # shapely links only GEOS's C API: a GEOS migration rebuilds it in the first wave, beside librttopo
+    # (GDAL waits for SpatiaLite, which waits for librttopo), never fiona and the rest
+    assert sorted(_migrate(tmp_path / "geos", "geos=3.11.2")) == ["librttopo", "shapely"]
