@@ -62,6 +62,10 @@ def run_local(plan: CiPlan, builder: Builder) -> LocalRun:
                 if any(k in recipe.variant and str(recipe.variant[k]) != v
                        for k, v in builder.only_variants.items()) or recipe.skip:
                     continue
+                why = kind_of(recipe).unavailable(recipe)
+                if why:  # as farm build does: a CPython this machine lacks is CI's to build
+                    builder.reporter.info(f"{entry.recipe} {dict(recipe.variant)}: skipped: {why}")
+                    continue
                 try:
                     built = builder.build_one(recipe)
                 except FarmError as exc:
