@@ -163,13 +163,19 @@ class Builder:
         seconds[name] = time.monotonic() - start
         self.reporter.stage_done(recipe.name, name, seconds[name], (note or [""])[0])
 
+    def tag(self, recipe: Recipe) -> str:
+        """The name of a variant's build folder, log and key file."""
+        return f"{recipe.name}-{_variant_id(recipe)}" + (f"-{recipe.local_label}" if recipe.local_label else "")
+
+    def log_file(self, recipe: Recipe) -> Path:
+        return self.settings.work / "logs" / f"{self.tag(recipe)}.log"
+
     def _compile(self, recipe: Recipe, seconds: dict[str, float]) -> _Compiled | BuildResult:
         """Everything up to a packed wheel, or the unchanged result when the key matches."""
         s = self.settings
-        vid = _variant_id(recipe) + (f"-{recipe.local_label}" if recipe.local_label else "")
-        tag = f"{recipe.name}-{vid}"
+        tag = self.tag(recipe)
         work = s.work / "build" / tag
-        log = s.work / "logs" / f"{tag}.log"
+        log = self.log_file(recipe)
         key_file = s.work / "keys" / f"{tag}.json"
         tools = check_tools(recipe, self.catalog.pins.toolchain)
         deps = self.host_dependencies(recipe)
@@ -184,7 +190,7 @@ class Builder:
                 return BuildResult(recipe.name, dict(recipe.variant), wheel, True)
         tree = BuildTree(build_root(work)).fresh()  # one path length: see farm.reproducible
         log.parent.mkdir(parents=True, exist_ok=True)
-        log.write_text(f"farm {__version__} building {recipe.name} {recipe.wheel_version} [{vid}]\n", encoding="utf-8")
+        log.write_text(f"farm {__version__} building {recipe.name} {recipe.wheel_version} [{_variant_id(recipe)}]\n", encoding="utf-8")
         self.reporter.log_file(recipe.name, log)
 
         kind = kind_of(recipe)

@@ -79,7 +79,7 @@ def record_failure(builder: Builder, recipe: Recipe, exc: FarmError) -> None:
     """The failed build's record in the index folder: its wheel version and the end of its log."""
     kind = kind_of(recipe)
     ns = builder.settings.namespace
-    logs = sorted((builder.settings.work / "logs").glob(f"{recipe.name}-*.log"), key=lambda p: p.stat().st_mtime)
-    text = logs[-1].read_text(encoding="utf-8", errors="replace") if logs else ""
+    log = builder.log_file(recipe)  # this variant's own ("gdal-*" would match gdal-python's too)
+    text = log.read_text(encoding="utf-8", errors="replace") if log.is_file() else ""
     record_build_failure(builder.settings.index, kind.dist_name(recipe, ns), kind.wheel_version(recipe, ns),
                          f"{text}\n{exc}\n")
