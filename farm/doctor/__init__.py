@@ -12,6 +12,7 @@ whatever is suspected, :func:`inspect_process` tells what this process loaded::
 
 from __future__ import annotations
 
+from farm.doctor.cuda import CudaFit, CudaWheelFit, cuda_fit
 from farm.doctor.diagnose import LoaderRow, ProcessReport, Report, diagnose, inspect_process
 from farm.doctor.findings import CHECKS, Finding, Severity
 from farm.doctor.identity import LibraryIdentity, library_identity
@@ -20,6 +21,8 @@ from farm.doctor.report import render_json, render_table, to_data
 
 __all__ = [
     "CHECKS",
+    "CudaFit",
+    "CudaWheelFit",
     "Finding",
     "LibraryIdentity",
     "LoadedLibrary",
@@ -27,6 +30,7 @@ __all__ = [
     "ProcessReport",
     "Report",
     "Severity",
+    "cuda_fit",
     "diagnose",
     "inspect_process",
     "library_identity",

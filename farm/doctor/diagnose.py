@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from farm.doctor.cuda import CudaFit, cuda_fit
 from farm.doctor.elf import ElfReadError, read_dynamic
 from farm.doctor.environment import DEFAULT_NAMESPACE, Environment, LibraryFile, WheelKind, scan_environment
 from farm.doctor.findings import Finding, environment_findings, process_findings
@@ -56,6 +57,11 @@ class Report:
     process: ProcessReport | None
     findings: tuple[Finding, ...]
 
+    @property
+    def cuda(self) -> CudaFit | None:
+        """The installed CUDA wheels against the driver; None when the driver was not checked."""
+        return None if self.driver is None else cuda_fit(self.environment.wheels, self.driver)
+
 
 def inspect_process(
     modules: Sequence[str] = (),
@@ -97,8 +103,8 @@ def _soname_of(path: Path) -> str | None:
 def _loader_rows(env: Environment, config: LoaderConfig) -> tuple[LoaderRow, ...]:
     rows: list[LoaderRow] = []
     for wheel, lib in env.libraries:
-        if wheel.kind is WheelKind.BUNDLED:
-            continue  # hashed sonames: nothing else can provide them
+        if wheel.kind is WheelKind.OTHER:
+            continue  # mostly hashed sonames: nothing else can provide them
         rows.append(LoaderRow(lib.provides, wheel.name, lib.path, resolve(config, lib.provides)))
     return tuple(sorted(rows, key=lambda r: (r.provided_by, r.soname)))
 
@@ -137,14 +143,19 @@ def diagnose(
     cache_file: Path = Path("/etc/ld.so.cache"),
     opener: Opener | None = None,
     run: Runner = subprocess.run,
+    interpreter: Interpreter | None = None,
 ) -> Report:
     """Inspect an environment (this interpreter's, or ``python``'s) and, optionally, a process.
 
     ``process`` (implied by ``imports``) also lists the libraries loaded after
     importing ``imports``: in this process, or in a child of ``python``.
+    ``opener`` opens the driver's libraries (``ctypes.CDLL``; tests pass fakes);
+    ``interpreter``, an interpreter already described, is inspected instead of
+    asking ``python`` or this one.
     """
     process_report = inspect_process(imports, python, run=run) if process or imports else None
-    interpreter = current_interpreter() if python is None else query_interpreter(python, run=run)
+    if interpreter is None:
+        interpreter = current_interpreter() if python is None else query_interpreter(python, run=run)
     env = scan_environment(interpreter, namespace=namespace)
     if call_versions:
         env = _with_called_versions(env, interpreter.executable, run)

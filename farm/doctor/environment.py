@@ -1,10 +1,13 @@
 """The wheels in an interpreter's environment that carry native libraries.
 
-Three kinds: wheelfarm library wheels (``wheelfarm-<name>``, files under
-``wheelfarm/<name>/lib/``), NVIDIA's CUDA wheels (``nvidia-*``, files under
-``nvidia/<component>/lib/`` or ``nvidia/cu13/lib/``), and libraries bundled
-inside other wheels (auditwheel's ``<pkg>.libs/``, delocate's ``.dylibs/``).
-Only reads the disk; deciding what is wrong is :mod:`farm.doctor.findings`' job.
+Every distribution whose RECORD lists an ELF shared library (not a Python
+extension module) is one, whoever made it. Three kinds: wheelfarm library wheels
+(``wheelfarm-<name>``, files under ``wheelfarm/<name>/lib/``), NVIDIA's CUDA
+wheels (``nvidia-*``, files under ``nvidia/<component>/lib/`` or
+``nvidia/cu13/lib/``), and every other wheel (auditwheel's ``<pkg>.libs/``,
+delocate's ``.dylibs/``, or a library wheel of its own such as
+``scipy-openblas32``). Only reads the disk; deciding what is wrong is
+:mod:`farm.doctor.findings`' job.
 """
 
 from __future__ import annotations
@@ -39,43 +42,25 @@ __all__ = [
     "SearchPathEntry",
     "Wheel",
     "WheelKind",
+    "CudaTarget",
     "cuda_major_of",
+    "cuda_target",
     "scan_environment",
     "scan_library",
 ]
 
 DEFAULT_NAMESPACE = "wheelfarm"
 
-# CUDA toolkit components whose wheel version is the CUDA version
-_TOOLKIT_COMPONENTS = frozenset(
-    {
-        "cuda-runtime",
-        "cuda-nvrtc",
-        "cuda-cupti",
-        "cuda-nvcc",
-        "cuda-cccl",
-        "cuda-crt",
-        "cuda-nvdisasm",
-        "cublas",
-        "cufft",
-        "curand",
-        "cusolver",
-        "cusparse",
-        "nvjitlink",
-        "nvtx",
-        "npp",
-        "nvjpeg",
-        "nvvm",
-        "nvfatbin",
-    }
-)
 _CU_SUFFIX = re.compile(r"-cu(\d+)$")
+# "-cu12", "-cu13", "-cu118" and NVIDIA's own "-cuda120"
+_CUDA_TAG = re.compile(r"-cu(?:da)?(\d{2,3})$")
+_CU_DIR = re.compile(r"cu(\d{2,3})")
 
 
 class WheelKind(str, Enum):
     WHEELFARM = "wheelfarm"
     NVIDIA = "nvidia"
-    BUNDLED = "bundled"
+    OTHER = "other"
 
 
 @dataclass(frozen=True)
@@ -134,6 +119,12 @@ class Wheel:
     component: str | None = None  # wheelfarm <name> or NVIDIA component
     cuda_major: int | None = None
     record: RecordCheck | None = None
+    cuda_basis: str | None = None  # how cuda_major was told: the name's suffix or the install layout
+
+    @property
+    def maker(self) -> str:
+        """Who made it, in a word: "ours", "NVIDIA" or "other"."""
+        return {WheelKind.WHEELFARM: "ours", WheelKind.NVIDIA: "NVIDIA"}.get(self.kind, "other")
 
 
 @dataclass(frozen=True)
@@ -213,31 +204,53 @@ def _check_record(dist: Distribution, files: Iterable[PackagePath]) -> RecordChe
     return RecordCheck(checked=checked, missing=tuple(missing), modified=tuple(modified))
 
 
-def cuda_major_of(name: str, version: str, component: str | None, files: Iterable[PurePosixPath]) -> int | None:
-    """The CUDA major version an NVIDIA (or CUDA-variant) wheel is built for."""
-    suffix = _CU_SUFFIX.search(canonicalize_name(name))
+@dataclass(frozen=True)
+class CudaTarget:
+    """The CUDA major version a wheel is built for, and what told it."""
+
+    major: int
+    basis: str
+
+
+def _tag_major(digits: str) -> int:
+    return int(digits[:2]) if len(digits) == 3 else int(digits)  # cu118 -> 11, cuda120 -> 12
+
+
+def cuda_target(name: str, files: Iterable[PurePosixPath], namespace: str = DEFAULT_NAMESPACE) -> CudaTarget | None:
+    """The CUDA major an NVIDIA wheel or a farm CUDA variant is built for; None for any other wheel.
+
+    From the name's suffix (``-cu12``, ``-cu13``), else NVIDIA's layout:
+    ``nvidia/cu13/`` is CUDA 13, ``nvidia/<component>/`` is CUDA 12. Never from
+    the version: ``nvidia-cufft-cu12`` 11.4.1.4 is a CUDA 12 wheel.
+    """
+    canonical = canonicalize_name(name)
+    ours = canonical.startswith(f"{canonicalize_name(namespace)}-")
+    if not ours and not canonical.startswith("nvidia-"):
+        return None
+    suffix = (_CU_SUFFIX if ours else _CUDA_TAG).search(canonical)
     if suffix:
-        return int(suffix.group(1))
+        return CudaTarget(_tag_major(suffix.group(1)), f"name suffix {suffix.group(0)}")
+    if ours:
+        return None
+    components: set[str] = set()
     for item in files:
-        for part in item.parts[:3]:
-            matched = re.fullmatch(r"cu(\d+)", part)
-            if matched:
-                return int(matched.group(1))
-    if component in _TOOLKIT_COMPONENTS:
-        major = version.split(".", 1)[0]
-        if major.isdigit() and int(major) >= 9:
-            return int(major)
+        parts = item.parts
+        if len(parts) < 3 or parts[0] != "nvidia":
+            continue
+        matched = _CU_DIR.fullmatch(parts[1])
+        if matched:
+            return CudaTarget(_tag_major(matched.group(1)), f"layout nvidia/{parts[1]}/")
+        if parts[1] != "__pycache__":
+            components.add(parts[1])
+    if components:
+        return CudaTarget(12, f"layout nvidia/{sorted(components)[0]}/")
     return None
 
 
-def _library_parts(kind: WheelKind, parts: tuple[str, ...], namespace: str) -> bool:
-    if not is_shared_library(parts[-1]):
-        return False
-    if kind is WheelKind.WHEELFARM:
-        return len(parts) == 4 and parts[0] == namespace and parts[2] == "lib"
-    if kind is WheelKind.NVIDIA:
-        return len(parts) == 4 and parts[0] == "nvidia" and parts[2] == "lib"
-    return (len(parts) == 2 and parts[0].endswith(".libs")) or ".dylibs" in parts[:-1]
+def cuda_major_of(name: str, files: Iterable[PurePosixPath], namespace: str = DEFAULT_NAMESPACE) -> int | None:
+    """The CUDA major version an NVIDIA (or CUDA-variant) wheel is built for."""
+    target = cuda_target(name, files, namespace)
+    return target.major if target else None
 
 
 def _kind_of(name: str, namespace: str) -> WheelKind:
@@ -246,14 +259,15 @@ def _kind_of(name: str, namespace: str) -> WheelKind:
         return WheelKind.WHEELFARM
     if canonical.startswith("nvidia-"):
         return WheelKind.NVIDIA
-    return WheelKind.BUNDLED
+    return WheelKind.OTHER
 
 
 def _component(kind: WheelKind, name: str, namespace: str, lib_parts: list[tuple[str, ...]]) -> str | None:
     canonical = canonicalize_name(name)
     if kind is WheelKind.WHEELFARM:
-        if lib_parts:
-            return lib_parts[0][1]
+        for parts in lib_parts:
+            if len(parts) >= 3 and parts[0] == namespace:
+                return parts[1]
         return _CU_SUFFIX.sub("", canonical[len(canonicalize_name(namespace)) + 1 :])
     if kind is WheelKind.NVIDIA:
         return _CU_SUFFIX.sub("", canonical[len("nvidia-") :])
@@ -296,20 +310,24 @@ def scan_environment(
         installed.append((canonicalize_name(name), version))
         files = list(dist.files or ())
         kind = _kind_of(name, namespace)
-        lib_items = [f for f in files if _library_parts(kind, tuple(f.parts), namespace)]
+        lib_items: list[PackagePath] = []
         for item in _elf_candidates(files):
             path = Path(str(dist.locate_file(item)))
             try:
                 info = read_dynamic(path)
             except (ElfReadError, OSError):
+                if is_shared_library(item.name) and path.is_file():
+                    lib_items.append(item)  # ELF, but unreadable: listed with its error
                 continue
             if info is None:
-                continue
+                continue  # not ELF: a linker script, a Mach-O or PE file
             search_paths.extend(SearchPathEntry(name, path, "RUNPATH", e) for e in info.runpath)
             search_paths.extend(SearchPathEntry(name, path, "RPATH", e) for e in info.rpath)
-        if kind is WheelKind.BUNDLED and not lib_items:
+            if is_shared_library(item.name):
+                lib_items.append(item)
+        if kind is WheelKind.OTHER and not lib_items:
             continue
-        owner = canonicalize_name(name) if kind is WheelKind.BUNDLED else None
+        owner = canonicalize_name(name) if kind is WheelKind.OTHER else None
         libraries = tuple(
             scan_library(
                 Path(str(dist.locate_file(item))),
@@ -317,9 +335,9 @@ def scan_environment(
                 read_version=read_versions and kind is not WheelKind.NVIDIA,
             )
             for item in lib_items
-            if Path(str(dist.locate_file(item))).exists()
         )
         component = _component(kind, name, namespace, [tuple(f.parts) for f in lib_items])
+        target = cuda_target(name, (PurePosixPath(str(f)) for f in files), namespace)
         wheels.append(
             Wheel(
                 name=name,
@@ -329,12 +347,9 @@ def scan_environment(
                 libraries=libraries,
                 requires=tuple(dist.requires or ()),
                 component=component,
-                cuda_major=(
-                    cuda_major_of(name, version, component, (PurePosixPath(str(f)) for f in files))
-                    if kind is not WheelKind.BUNDLED
-                    else None
-                ),
+                cuda_major=target.major if target else None,
                 record=_check_record(dist, files) if verify_records and kind is WheelKind.WHEELFARM else None,
+                cuda_basis=target.basis if target else None,
             )
         )
     wheels.sort(key=lambda w: (w.kind.value, canonicalize_name(w.name)))

@@ -21,7 +21,8 @@ from packaging.version import InvalidVersion, Version
 
 from farm.doctor.environment import Environment, LibraryFile, Wheel, WheelKind
 from farm.doctor.loader import NeededPick, expand_origin
-from farm.doctor.nvidia import MIN_LINUX_DRIVER, DriverInfo, driver_supports
+from farm.doctor.cuda import cuda_fit, variant_name
+from farm.doctor.nvidia import DriverInfo
 from farm.doctor.process import LoadedLibrary
 
 __all__ = [
@@ -68,8 +69,7 @@ CHECKS: Mapping[str, Check] = MappingProxyType(
             Check("D105", "record-mismatch", Severity.ERROR, "a library wheel's files are missing or changed"),
             Check("D106", "loader-shadowed", Severity.WARNING, "the loader picks another file than the wheel ships"),
             Check("D107", "unresolved-dependency", Severity.ERROR, "a library's DT_NEEDED is found nowhere"),
-            Check("D201", "cuda-newer-than-driver", Severity.ERROR, "CUDA wheels need a newer NVIDIA driver"),
-            Check("D202", "cuda-without-driver", Severity.WARNING, "CUDA wheels installed, no NVIDIA driver"),
+            Check("D201", "cuda-newer-than-driver", Severity.ERROR, "a CUDA wheel needs a newer NVIDIA driver"),
             Check("D301", "duplicate-library-loaded", Severity.WARNING, "two copies of one library in the process"),
             Check("D302", "duplicate-soname-loaded", Severity.ERROR, "one soname loaded from two files"),
         )
@@ -274,35 +274,30 @@ def loader_findings(picks: Iterable[NeededPick]) -> list[Finding]:
 
 
 def cuda_findings(env: Environment, driver: DriverInfo | None) -> list[Finding]:
-    """D201/D202: CUDA wheels the installed driver cannot run, or no driver at all."""
-    by_major: dict[int, list[Wheel]] = defaultdict(list)
-    for wheel in env.wheels:
-        if wheel.cuda_major is not None:
-            by_major[wheel.cuda_major].append(wheel)
-    if not by_major or driver is None:
+    """D201: an installed CUDA wheel this machine's driver is too old to run, one finding per wheel.
+
+    No driver at all is no finding: CUDA wheels install and load without one
+    (the report says so in its driver line).
+    """
+    if driver is None or not driver.present:
         return []
+    fit = cuda_fit(env.wheels, driver)
+    has = driver.driver_version or "of unknown version"
+    limit = f"CUDA {driver.cuda_version[0]}.{driver.cuda_version[1]}" if driver.cuda_version else "an unknown CUDA"
     findings: list[Finding] = []
-    for major in sorted(by_major):
-        names = ", ".join(sorted(w.name for w in by_major[major]))
-        if not driver.present:
-            findings.append(
-                _finding("D202", f"cuda{major}", f"CUDA {major} wheels ({names}) are installed but no NVIDIA driver is")
+    for wheel in fit.too_old:
+        need = wheel.minimum_driver or "a newer one"
+        remedy = f"upgrade the driver to >= {need}"
+        if fit.variant is not None and fit.variant < wheel.cuda_major:
+            remedy = f"install the -cu{fit.variant} variant ({variant_name(wheel.name, fit.variant)}), or {remedy}"
+        findings.append(
+            _finding(
+                "D201",
+                wheel.name,
+                f"{wheel.name} {wheel.version} is built for CUDA {wheel.cuda_major} (driver >= {need}); "
+                f"driver {has} supports up to {limit}: {remedy}",
             )
-            continue
-        too_new = driver.cuda_version is not None and major > driver.cuda_version[0]
-        supported = driver_supports(driver.driver_version, major) if driver.driver_version else None
-        if too_new or supported is False:
-            need = MIN_LINUX_DRIVER.get(major)
-            has = driver.driver_version or "unknown"
-            limit = f"CUDA {driver.cuda_version[0]}.{driver.cuda_version[1]}" if driver.cuda_version else "unknown"
-            findings.append(
-                _finding(
-                    "D201",
-                    f"cuda{major}",
-                    f"CUDA {major} wheels ({names}) need driver >= {need or 'a newer one'}; "
-                    f"driver {has} supports up to {limit}",
-                )
-            )
+        )
     return findings
 
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from farm.doctor.cuda import CudaFit, no_driver_line
 from farm.doctor.diagnose import ProcessReport, Report
 from farm.doctor.environment import LibraryFile, Wheel, WheelKind
 from farm.doctor.findings import Finding, Severity, human_bytes
@@ -15,7 +16,8 @@ from farm.doctor.findings import Finding, Severity, human_bytes
 __all__ = ["JSON_SCHEMA_VERSION", "render_json", "render_table", "to_data"]
 
 #: bumped when a key of the JSON output changes meaning or disappears
-JSON_SCHEMA_VERSION = 1
+#: (2: a wheel's kind "bundled" became "other", listing every wheel that ships a shared library)
+JSON_SCHEMA_VERSION = 2
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], indent: str = "  ") -> list[str]:
@@ -77,8 +79,43 @@ _WHEEL_HEADERS = ("wheel", "version", "library", "library version", "soname", "s
 _TITLES = {
     WheelKind.WHEELFARM: "Library wheels",
     WheelKind.NVIDIA: "NVIDIA CUDA wheels",
-    WheelKind.BUNDLED: "Libraries bundled inside other wheels",
+    WheelKind.OTHER: "Other wheels that ship shared libraries",
 }
+
+
+def _inventory_line(wheels: Sequence[Wheel]) -> str:
+    shipping = [w for w in wheels if w.libraries]
+    counts = ", ".join(f"{sum(1 for w in shipping if w.kind is kind)} {_MAKERS[kind]}" for kind in WheelKind)
+    return f"Wheels that ship shared libraries: {len(shipping)} ({counts})"
+
+
+_MAKERS = {WheelKind.WHEELFARM: "ours", WheelKind.NVIDIA: "NVIDIA", WheelKind.OTHER: "other"}
+
+
+def _driver_lines(report: Report) -> list[str]:
+    driver = report.driver
+    if driver is None:
+        return ["NVIDIA driver: not checked"]
+    if not driver.present:
+        return [no_driver_line()]
+    lines = [f"NVIDIA driver: {driver.summary}"]
+    lines += [f"  GPU {g.index}: {g.name}" for g in driver.gpus]
+    lines += [f"  note: {n}" for n in driver.notes]
+    fit = report.cuda
+    if fit is not None:
+        lines += _cuda_lines(fit)
+    return lines
+
+
+def _cuda_lines(fit: CudaFit) -> list[str]:
+    lines = [f"CUDA: {fit.summary}"]
+    if not fit.wheels:
+        return [*lines, "  no CUDA wheels installed"]
+    rows = [
+        [w.name, w.version, f"cu{w.cuda_major}", w.basis or "-", w.minimum_driver or "-", w.state]
+        for w in fit.wheels
+    ]
+    return lines + _table(("CUDA wheel", "version", "CUDA", "told by", "needs driver", "on this driver"), rows)
 
 
 def _process_lines(process: ProcessReport) -> list[str]:
@@ -104,6 +141,7 @@ def render_table(report: Report) -> str:
     interp = report.interpreter
     lines = [f"Python {interp.version} at {interp.executable} (environment {interp.prefix})", ""]
     env = report.environment
+    lines += [_inventory_line(env.wheels), ""]
     for kind in WheelKind:
         rows = _wheel_rows(env.wheels, kind)
         title = _TITLES[kind] + (f" ({env.namespace}-*)" if kind is WheelKind.WHEELFARM else "")
@@ -131,12 +169,7 @@ def render_table(report: Report) -> str:
         ]
         lines += _table(("soname", "wheel", "dlopen(soname) picks", "via"), rows)
     lines.append("")
-    if report.driver is None:
-        lines.append("NVIDIA driver: not checked")
-    else:
-        lines.append(f"NVIDIA driver: {report.driver.summary}")
-        lines += [f"  GPU {g.index}: {g.name}" for g in report.driver.gpus]
-        lines += [f"  note: {n}" for n in report.driver.notes]
+    lines += _driver_lines(report)
     lines.append("")
     if report.process is not None:
         lines += [*_process_lines(report.process), ""]
@@ -165,9 +198,11 @@ def _wheel_data(wheel: Wheel) -> dict[str, Any]:
         "name": wheel.name,
         "version": wheel.version,
         "kind": wheel.kind.value,
+        "maker": wheel.maker,
         "location": str(wheel.location),
         "component": wheel.component,
         "cuda_major": wheel.cuda_major,
+        "cuda_basis": wheel.cuda_basis,
         "requires": list(wheel.requires),
         "record": None
         if record is None
@@ -178,6 +213,28 @@ def _wheel_data(wheel: Wheel) -> dict[str, Any]:
             "modified": list(record.modified),
         },
         "libraries": [_library_data(lib) for lib in wheel.libraries],
+    }
+
+
+def _cuda_data(fit: CudaFit | None) -> dict[str, Any] | None:
+    if fit is None:
+        return None
+    return {
+        "summary": fit.summary,
+        "variant": f"cu{fit.variant}" if fit.variant is not None else None,
+        "runnable": [f"cu{m}" for m in fit.runnable],
+        "wheels": [
+            {
+                "name": w.name,
+                "version": w.version,
+                "kind": w.kind.value,
+                "cuda_major": w.cuda_major,
+                "basis": w.basis,
+                "minimum_driver": w.minimum_driver,
+                "runs": w.runs,
+            }
+            for w in fit.wheels
+        ],
     }
 
 
@@ -234,6 +291,7 @@ def to_data(report: Report) -> dict[str, Any]:
             "gpus": [{"index": g.index, "name": g.name, "memory_total": g.memory_total} for g in driver.gpus],
             "notes": list(driver.notes),
         },
+        "cuda": _cuda_data(report.cuda),
         "process": None
         if process is None
         else {

@@ -4,7 +4,8 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from farm.doctor.environment import WheelKind, cuda_major_of, scan_environment
+from farm.doctor.environment import CudaTarget, WheelKind, cuda_major_of, cuda_target, scan_environment
+from farm.doctor.findings import duplicate_findings
 
 from doctor_helpers import CompileSo, FakeDist, fake_interpreter, install_fake
 
@@ -65,7 +66,7 @@ def test_scan_finds_each_kind(site: Path) -> None:
     assert kinds == {
         "wheelfarm-foo": WheelKind.WHEELFARM,
         "nvidia-cuda-runtime-cu12": WheelKind.NVIDIA,
-        "pillowish": WheelKind.BUNDLED,
+        "pillowish": WheelKind.OTHER,
     }
     assert env.installed_version("PURELY") == "2.0"
     assert env.installed_version("absent") is None
@@ -87,7 +88,8 @@ def test_nvidia_and_bundled_details(site: Path) -> None:
     cuda = next(w for w in env.wheels if w.kind is WheelKind.NVIDIA)
     assert (cuda.component, cuda.cuda_major) == ("cuda-runtime", 12)
     assert [lib.soname for lib in cuda.libraries] == ["libcudart.so.12"]
-    bundling = next(w for w in env.wheels if w.kind is WheelKind.BUNDLED)
+    assert cuda.cuda_basis == "name suffix -cu12"
+    bundling = next(w for w in env.wheels if w.kind is WheelKind.OTHER)
     [lib] = bundling.libraries
     assert lib.identity == "zlib"
     assert lib.version is not None and lib.version.value == "1.2.13"
@@ -112,7 +114,12 @@ def test_record_check_finds_changed_and_missing_files(site: Path) -> None:
 
 def test_namespace_is_a_setting(site: Path) -> None:
     env = scan_environment(fake_interpreter(site), namespace="otherfarm")
-    assert {w.name for w in env.wheels} == {"nvidia-cuda-runtime-cu12", "pillowish"}
+    kinds = {w.name: w.kind for w in env.wheels}
+    assert kinds == {
+        "nvidia-cuda-runtime-cu12": WheelKind.NVIDIA,
+        "pillowish": WheelKind.OTHER,
+        "wheelfarm-foo": WheelKind.OTHER,  # it still ships a library; it is just not ours
+    }
 
 
 def test_first_path_entry_wins(tmp_path: Path, site: Path) -> None:
@@ -124,15 +131,83 @@ def test_first_path_entry_wins(tmp_path: Path, site: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "version", "component", "files", "major"),
+    ("name", "files", "major"),
     [
-        ("nvidia-cublas-cu12", "12.4.5.8", "cublas", [], 12),
-        ("nvidia-cudnn-cu12", "9.1.0.70", "cudnn", [], 12),
-        ("nvidia-cuda-runtime", "13.0.48", "cuda-runtime", ["nvidia/cu13/lib/libcudart.so.13"], 13),
-        ("nvidia-cublas", "13.1.0.3", "cublas", [], 13),
-        ("nvidia-nccl", "2.27.3", "nccl", [], None),
-        ("wheelfarm-ucx-cu12", "1.18.0", "ucx", [], 12),
+        ("nvidia-cublas-cu12", [], 12),
+        ("nvidia-cudnn-cu12", [], 12),
+        ("nvidia-cufft-cu12", ["nvidia/cufft/lib/libcufft.so.11"], 12),  # its version, 11.4.1.4, is not CUDA's
+        ("nvidia-cuda-runtime", ["nvidia/cu13/lib/libcudart.so.13"], 13),
+        ("nvidia-cublas", ["nvidia/cu13/lib/libcublas.so.13"], 13),
+        ("nvidia-cufft", ["nvidia/cu13/lib/libcufft.so.12"], 13),
+        ("nvidia-nccl", ["nvidia/nccl/lib/libnccl.so.2", "nvidia/__init__.py"], 12),
+        ("nvidia-nccl", [], None),
+        ("nvidia-cuda-runtime-cu11", ["nvidia/cuda_runtime/lib/libcudart.so.11.0"], 11),
+        ("nvidia-dali-cuda120", ["nvidia/dali/libdali.so"], 12),
+        ("nvidia-ml-py", ["pynvml.py"], None),
+        ("wheelfarm-ucx-cu12", [], 12),
+        ("wheelfarm-ucx-cu13", ["wheelfarm/ucx_cu13/lib/libucp.so.0"], 13),
+        ("wheelfarm-ucx", ["wheelfarm/ucx/lib/libucp.so.0"], None),
+        ("torch", ["nvidia/cu13/lib/libfoo.so"], None),
     ],
 )
-def test_cuda_major(name: str, version: str, component: str, files: list[str], major: int | None) -> None:
-    assert cuda_major_of(name, version, component, [PurePosixPath(f) for f in files]) == major
+def test_cuda_major(name: str, files: list[str], major: int | None) -> None:
+    assert cuda_major_of(name, [PurePosixPath(f) for f in files]) == major
+
+
+def test_cuda_basis() -> None:
+    assert cuda_target("nvidia-cuda-runtime", [PurePosixPath("nvidia/cu13/lib/libcudart.so.13")]) == CudaTarget(
+        13, "layout nvidia/cu13/"
+    )
+    assert cuda_target("nvidia-cufft-cu12", []) == CudaTarget(12, "name suffix -cu12")
+    assert cuda_target("nvidia-nccl", [PurePosixPath("nvidia/nccl/lib/libnccl.so.2")]) == CudaTarget(
+        12, "layout nvidia/nccl/"
+    )
+
+
+def test_every_wheel_that_ships_a_shared_library(tmp_path: Path, compile_so: CompileSo) -> None:
+    """scipy-openblas32 ships its library outside any .libs folder; it is listed, and counted by D101."""
+    site = tmp_path / "env" / "site-packages"
+    blas = compile_so(tmp_path / "b" / "libscipy_openblas.so", soname="libscipy_openblas.so")
+    hashed = compile_so(tmp_path / "b" / "libscipy_openblas64_-32a4b2a6.so", soname="libscipy_openblas64_-32a4b2a6.so")
+    ours = compile_so(tmp_path / "b" / "libopenblas.so.0", soname="libopenblas.so.0")
+    ext = compile_so(tmp_path / "b" / "_yaml.cpython-311-x86_64-linux-gnu.so")
+    install_fake(
+        site,
+        FakeDist(
+            "scipy-openblas32",
+            "0.3.29.0",
+            {"scipy_openblas32/__init__.py": b"", "scipy_openblas32/lib/libscipy_openblas.so": blas.read_bytes()},
+        ),
+    )
+    install_fake(
+        site,
+        FakeDist(
+            "numpyish",
+            "2.0",
+            {
+                "numpyish/_core.cpython-311-x86_64-linux-gnu.so": ext.read_bytes(),
+                "numpyish.libs/libscipy_openblas64_-32a4b2a6.so": hashed.read_bytes(),
+            },
+        ),
+    )
+    install_fake(
+        site, FakeDist("wheelfarm-openblas", "0.3.29", {"wheelfarm/openblas/lib/libopenblas.so.0": ours.read_bytes()})
+    )
+    install_fake(site, FakeDist("yamlish", "6.0", {"yamlish/_yaml.cpython-311-x86_64-linux-gnu.so": ext.read_bytes()}))
+    script = b"/* GNU ld script */ GROUP ( libc.so.6 )\n"
+    install_fake(site, FakeDist("scripted", "1.0", {"scripted/lib/libc.so": script}))  # named .so, not ELF
+    env = scan_environment(fake_interpreter(site))
+    by_name = {w.name: w for w in env.wheels}
+    assert set(by_name) == {"scipy-openblas32", "numpyish", "wheelfarm-openblas"}  # no extension-only, no non-ELF
+    assert {n: w.maker for n, w in by_name.items()} == {
+        "scipy-openblas32": "other",
+        "numpyish": "other",
+        "wheelfarm-openblas": "ours",
+    }
+    scipy = by_name["scipy-openblas32"]
+    assert (scipy.version, scipy.kind, scipy.cuda_major) == ("0.3.29.0", WheelKind.OTHER, None)
+    assert [(lib.identity, lib.soname) for lib in scipy.libraries] == [("openblas", "libscipy_openblas.so")]
+    assert [lib.path.name for lib in by_name["numpyish"].libraries] == ["libscipy_openblas64_-32a4b2a6.so"]
+    [dup] = duplicate_findings(env)
+    assert dup.subject == "openblas"
+    assert "3 copies in numpyish, scipy-openblas32, wheelfarm-openblas" in dup.message

@@ -69,14 +69,14 @@ def test_every_check_has_a_unique_stable_id() -> None:
 
 def test_duplicates_are_one_finding_per_library_with_their_cost() -> None:
     env = environment(
-        wheel("numpy", WheelKind.BUNDLED, lib("numpy.libs/libscipy_openblas64_-32a4b2a6.so", 2500, "0.3.31")),
+        wheel("numpy", WheelKind.OTHER, lib("numpy.libs/libscipy_openblas64_-32a4b2a6.so", 2500, "0.3.31")),
         wheel(
             "scipy",
-            WheelKind.BUNDLED,
+            WheelKind.OTHER,
             lib("scipy.libs/libscipy_openblas-6cdc3b4a.so", 2400, "0.3.30"),
             lib("scipy.libs/libgfortran-8f1e9814.so.5.0.0", 300),
         ),
-        wheel("other", WheelKind.BUNDLED, lib("other.libs/libgfortran-040039e1.so.5.0.0", 280)),
+        wheel("other", WheelKind.OTHER, lib("other.libs/libgfortran-040039e1.so.5.0.0", 280)),
     )
     findings = duplicate_findings(env)
     assert [(f.id, f.subject, f.wasted_bytes) for f in findings] == [
@@ -92,8 +92,8 @@ def test_duplicates_are_one_finding_per_library_with_their_cost() -> None:
 
 def test_no_duplicates_no_findings() -> None:
     env = environment(
-        wheel("a", WheelKind.BUNDLED, lib("a.libs/libz-1a2b3c4d.so.1")),
-        wheel("b", WheelKind.BUNDLED, lib("b.libs/libpng16-1a2b3c4d.so.16")),
+        wheel("a", WheelKind.OTHER, lib("a.libs/libz-1a2b3c4d.so.1")),
+        wheel("b", WheelKind.OTHER, lib("b.libs/libpng16-1a2b3c4d.so.16")),
     )
     assert duplicate_findings(env) == []
 
@@ -168,28 +168,37 @@ def test_loader_shadowing_and_unresolved() -> None:
 def test_cuda_against_the_driver() -> None:
     env = environment(
         wheel("nvidia-cublas-cu12", WheelKind.NVIDIA, cuda_major=12),
-        wheel("nvidia-cuda-runtime", WheelKind.NVIDIA, cuda_major=13),
+        wheel("nvidia-cuda-runtime", WheelKind.NVIDIA, version="13.0.48", cuda_major=13),
+        wheel("wheelfarm-ucx-cu13", WheelKind.WHEELFARM, version="1.18.0", cuda_major=13),
     )
     assert cuda_findings(env, None) == []
-    none = cuda_findings(env, DriverInfo(present=False))
-    assert [(f.id, f.subject) for f in none] == [("D202", "cuda12"), ("D202", "cuda13")]
+    assert cuda_findings(env, DriverInfo(present=False)) == []  # no driver is no error
     old = cuda_findings(env, DriverInfo(present=True, driver_version="550.54.15", cuda_version=(12, 4)))
-    assert [(f.id, f.subject) for f in old] == [("D201", "cuda13")]
+    assert [(f.id, f.severity, f.subject) for f in old] == [
+        ("D201", Severity.ERROR, "nvidia-cuda-runtime"),
+        ("D201", Severity.ERROR, "wheelfarm-ucx-cu13"),
+    ]
     assert old[0].message == (
-        "CUDA 13 wheels (nvidia-cuda-runtime) need driver >= 580.65.06; driver 550.54.15 supports up to CUDA 12.4"
+        "nvidia-cuda-runtime 13.0.48 is built for CUDA 13 (driver >= 580.65.06); driver 550.54.15 supports up to "
+        "CUDA 12.4: install the -cu12 variant (nvidia-cuda-runtime-cu12), or upgrade the driver to >= 580.65.06"
     )
+    assert "install the -cu12 variant (wheelfarm-ucx-cu12)" in old[1].message
     new = cuda_findings(env, DriverInfo(present=True, driver_version="580.95.05", cuda_version=(13, 0)))
     assert new == []
     ancient = cuda_findings(env, DriverInfo(present=True, driver_version="470.82.01", cuda_version=None))
-    assert [f.subject for f in ancient] == ["cuda12", "cuda13"]
+    assert [f.subject for f in ancient] == ["nvidia-cublas-cu12", "nvidia-cuda-runtime", "wheelfarm-ucx-cu13"]
+    assert ancient[0].message.endswith("supports up to an unknown CUDA: upgrade the driver to >= 525.60.13")
+    only_libcuda = cuda_findings(env, DriverInfo(present=True, cuda_version=(12, 8)))
+    assert [f.subject for f in only_libcuda] == ["nvidia-cuda-runtime", "wheelfarm-ucx-cu13"]
     assert cuda_findings(environment(), DriverInfo(present=False)) == []
+    assert "D202" not in CHECKS
 
 
 def test_environment_findings_sorted_by_id() -> None:
     env = environment(
         wheel("wheelfarm-bar", WheelKind.WHEELFARM, requires=("wheelfarm-gone",)),
-        wheel("a", WheelKind.BUNDLED, lib("a.libs/libz-1a2b3c4d.so.1")),
-        wheel("b", WheelKind.BUNDLED, lib("b.libs/libz-9a8b7c6d.so.1")),
+        wheel("a", WheelKind.OTHER, lib("a.libs/libz-1a2b3c4d.so.1")),
+        wheel("b", WheelKind.OTHER, lib("b.libs/libz-9a8b7c6d.so.1")),
     )
     assert [f.id for f in environment_findings(env)] == ["D101", "D102"]
 

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import ctypes
-from typing import Any
 
 import pytest
 
@@ -13,61 +12,7 @@ from farm.doctor.nvidia import (
     read_driver,
 )
 
-
-def _out(pointer: Any) -> Any:
-    """The ctypes object behind ctypes.byref(...)."""
-    return pointer._obj
-
-
-class FakeCuda:
-    def __init__(self, version: int = 12040, status: int = 0) -> None:
-        self.version, self.status = version, status
-
-    def cuDriverGetVersion(self, pointer: Any) -> int:  # noqa: N802 - the C name
-        _out(pointer).value = self.version
-        return self.status
-
-
-class FakeNvml:
-    def __init__(self, driver: bytes = b"550.54.15", gpus: tuple[bytes, ...] = (b"NVIDIA H100 80GB HBM3",)) -> None:
-        self.driver, self.gpus = driver, gpus
-        self.shut_down = False
-
-    def nvmlInit_v2(self) -> int:  # noqa: N802
-        return 0
-
-    def nvmlShutdown(self) -> int:  # noqa: N802
-        self.shut_down = True
-        return 0
-
-    def nvmlSystemGetDriverVersion(self, buffer: Any, length: Any) -> int:  # noqa: N802
-        buffer.value = self.driver
-        return 0
-
-    def nvmlDeviceGetCount_v2(self, pointer: Any) -> int:  # noqa: N802
-        _out(pointer).value = len(self.gpus)
-        return 0
-
-    def nvmlDeviceGetHandleByIndex_v2(self, index: Any, pointer: Any) -> int:  # noqa: N802
-        _out(pointer).value = 0x1000 + index.value
-        return 0
-
-    def nvmlDeviceGetName(self, handle: Any, buffer: Any, length: Any) -> int:  # noqa: N802
-        buffer.value = self.gpus[handle.value - 0x1000]
-        return 0
-
-    def nvmlDeviceGetMemoryInfo(self, handle: Any, pointer: Any) -> int:  # noqa: N802
-        _out(pointer).total = 80 * 1024**3
-        return 0
-
-
-def opener_for(libraries: dict[str, object]) -> Any:
-    def open_(name: str) -> object:
-        if name in libraries:
-            return libraries[name]
-        raise OSError(f"{name}: cannot open shared object file")
-
-    return open_
+from doctor_helpers import FakeCuda, FakeNvml, opener_for
 
 
 def test_no_driver() -> None:

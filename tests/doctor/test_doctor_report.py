@@ -49,13 +49,16 @@ def test_table_names_every_section(tmp_path: Path, compile_so: CompileSo) -> Non
     for expected in (
         "Library wheels (wheelfarm-*):",
         "NVIDIA CUDA wheels: none",
-        "Libraries bundled inside other wheels:",
+        "Wheels that ship shared libraries: 3 (1 ours, 0 NVIDIA, 2 other)",
+        "Other wheels that ship shared libraries:",
         "alpha.libs/libz-1a2b3c4d.so.1.2.13",
         "1.2.13 (file name)",
         "LD_LIBRARY_PATH=/opt/x",
         "libfoo.so.1  wheelfarm-foo  not found outside the wheel",
         "NVIDIA driver: driver 550.54.15, supports up to CUDA 12.4, 1 GPU(s)",
         "GPU 0: NVIDIA H100",
+        "CUDA: cu12 fits this machine (cu13 needs driver >= 580.65.06)",
+        "  no CUDA wheels installed",
         "Loaded in this process after importing numpy, scipy: 2 shared libraries",
         "Findings (2 warnings)",
         "D101 warning zlib: 2 copies in alpha, beta (versions 1.2.13);",
@@ -70,8 +73,16 @@ def test_json_is_stable_and_complete(tmp_path: Path, compile_so: CompileSo) -> N
     data = json.loads(render_json(report))
     assert data == to_data(report)
     assert data["schema"] == JSON_SCHEMA_VERSION
-    assert list(data) == ["schema", "interpreter", "wheels", "loader", "driver", "process", "findings"]
+    assert list(data) == ["schema", "interpreter", "wheels", "loader", "driver", "cuda", "process", "findings"]
     assert [w["name"] for w in data["wheels"]] == ["alpha", "beta", "wheelfarm-foo"]
+    kinds = [(w["kind"], w["maker"]) for w in data["wheels"]]
+    assert kinds == [("other", "other"), ("other", "other"), ("wheelfarm", "ours")]
+    assert data["cuda"] == {
+        "summary": "cu12 fits this machine (cu13 needs driver >= 580.65.06)",
+        "variant": "cu12",
+        "runnable": ["cu12"],
+        "wheels": [],
+    }
     assert data["wheels"][2]["record"]["intact"] is True
     assert data["driver"]["cuda_version"] == "12.4"
     assert data["driver"]["gpus"] == [{"index": 0, "name": "NVIDIA H100", "memory_total": 80 * 1024**3}]
@@ -88,9 +99,12 @@ def test_no_driver_and_no_findings(tmp_path: Path) -> None:
     env = scan_environment(fake_interpreter(site))
     report = Report(env.interpreter, env, loader_config({}, cache_file=tmp_path / "x"), (), DriverInfo(False), None, ())
     text = render_table(report)
-    assert "NVIDIA driver: no NVIDIA driver" in text
+    assert "no NVIDIA driver: CUDA wheels install and load, but find no device;" in text
     assert "Findings: none" in text
-    assert json.loads(render_json(report))["driver"]["present"] is False
+    data = json.loads(render_json(report))
+    assert data["driver"]["present"] is False
+    assert data["cuda"]["variant"] is None and data["cuda"]["wheels"] == []
     unchecked = Report(env.interpreter, env, report.loader, (), None, None, ())
     assert "NVIDIA driver: not checked" in render_table(unchecked)
+    assert to_data(unchecked)["cuda"] is None
     assert Via.CACHE.value == "ld.so.cache"
