@@ -18,7 +18,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -54,8 +54,9 @@ class _Entry:
     components: str
     signed_by: str | None
 
-    def stanza(self, suites: tuple[str, ...]) -> str:
-        text = f"Types: deb-src\nURIs: {self.uri}\nSuites: {' '.join(suites)}\nComponents: {self.components}\n"
+    def stanza(self, suites: tuple[str, ...], kind: str = "deb-src", components: str | None = None) -> str:
+        text = (f"Types: {kind}\nURIs: {self.uri}\nSuites: {' '.join(suites)}\n"
+                f"Components: {components or self.components}\n")
         return text + (f"Signed-By: {self.signed_by}\n" if self.signed_by else "")
 
 
@@ -87,28 +88,44 @@ def _deb_entries(apt_dir: Path) -> list[_Entry]:
     return entries
 
 
-def derive_source_entries(apt_dir: Path = APT_DIR, suite: str | None = None) -> str:
+def derive_source_entries(apt_dir: Path = APT_DIR, suite: str | None = None, *, kind: str = "deb-src",
+                          components: str | None = None) -> str:
     """``deb-src`` entries (deb822) mirroring every Debian ``deb`` entry the machine has.
 
     With ``suite`` (a release such as ``forky``), only that release, on the mirrors of the
     machine's own release entries (``bookworm``, not ``bookworm-security`` or
     ``bookworm-updates``): the same URI, components and key.
+
+    ``kind="deb"`` derives binary entries instead (for unpacking tools, see :mod:`farm.debtools`),
+    and ``components`` (such as ``non-free``) replaces the machine's own components.
     """
     entries = _deb_entries(apt_dir)
     if suite is None:
-        return "\n".join(e.stanza(e.suites) for e in entries)
-    stanzas = dict.fromkeys(e.stanza((suite,)) for e in entries if any("-" not in s and "/" not in s for s in e.suites))
+        return "\n".join(e.stanza(e.suites, kind, components) for e in entries)
+    stanzas = dict.fromkeys(e.stanza((suite,), kind, components)
+                            for e in entries if any("-" not in s and "/" not in s for s in e.suites))
     return "\n".join(stanzas)
 
 
 @dataclass(frozen=True)
 class AptSources:
-    """A private apt state in ``root`` able to download Debian source packages."""
+    """A private apt state in ``root`` able to download Debian source packages.
+
+    With ``kind="deb"`` its entries are binary ones (``.deb`` packages, for :mod:`farm.debtools`).
+    """
 
     root: Path
     apt_dir: Path = APT_DIR
     #: a Debian release other than the machine's own (see :func:`derive_source_entries`)
     suite: str | None = None
+    #: the entries' type: ``deb-src`` (source packages) or ``deb`` (binary packages)
+    kind: str = "deb-src"
+    #: components replacing the machine's own (``non-free``); None keeps them
+    components: str | None = None
+
+    def command(self, tool: str, *args: str) -> list[str]:
+        """``tool`` (``apt-get``, ``apt-cache``) with ``args``, run against this private state."""
+        return [tool, *self._options(), *args]
 
     def _options(self) -> list[str]:
         r = self.root
@@ -123,29 +140,31 @@ class AptSources:
             "-q",
         ]
 
-    def prepare(self, *, refresh: bool = False) -> None:
-        """Write the deb-src entries and run ``apt-get update`` (at most daily)."""
+    def prepare(self, *, refresh: bool = False,
+                run: Callable[..., subprocess.CompletedProcess[str]] | None = None) -> None:
+        """Write the deb-src (or deb) entries and run ``apt-get update`` (at most daily), through ``run``."""
         if shutil.which("apt-get") is None:
             raise DebianError("apt-get not found: Debian sources need a Debian-based machine; use the url origin")
-        entries = derive_source_entries(self.apt_dir, self.suite)
+        entries = derive_source_entries(self.apt_dir, self.suite, kind=self.kind, components=self.components)
         if not entries:
             wanted = f"release entries (such as bookworm) to derive {self.suite!r} from" if self.suite else "entries"
-            raise DebianError(f"no Debian 'deb' {wanted} in {self.apt_dir}; cannot derive deb-src entries")
+            raise DebianError(f"no Debian 'deb' {wanted} in {self.apt_dir}; cannot derive {self.kind} entries")
         parts = self.root / "sources.list.d"
         for d in (parts, self.root / "state" / "lists" / "partial", self.root / "cache" / "archives" / "partial"):
             d.mkdir(parents=True, exist_ok=True)
         (self.root / "state" / "status").touch()
-        target = parts / "farm-deb-src.sources"
+        target = parts / f"farm-{self.kind}.sources"
         changed = not target.exists() or target.read_text(encoding="utf-8") != entries
         if changed:
             target.write_text(entries, encoding="utf-8")
         stamp = self.root / "updated"
         if not refresh and not changed and stamp.exists() and time.time() - stamp.stat().st_mtime < _STAMP_TTL:
             return
-        result = subprocess.run(["apt-get", *self._options(), "update"], capture_output=True, text=True)
+        result = (run or subprocess.run)(["apt-get", *self._options(), "update"], capture_output=True, text=True)
         if result.returncode != 0:
             tail = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["(no output)"]
-            raise DebianError(f"apt-get update for source packages failed: {tail[0]}")
+            what = "source packages" if self.kind == "deb-src" else "binary packages"
+            raise DebianError(f"apt-get update for {what} failed: {tail[0]}")
         stamp.touch()
 
     def versions(self, package: str) -> list[str]:
