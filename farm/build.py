@@ -24,6 +24,7 @@ from farm import __version__
 from farm.buildenv import BuildTree, check_tools, install_wheel
 from farm.buildkey import build_key
 from farm.catalog import Catalog
+from farm.cuda import DRIVER_LIBRARIES, Overlay, OverlayInput, make_overlay
 from farm.errors import FarmError
 from farm.extract import apply_patches, extract
 from farm.fetch import FetchError, Fetched, SourceCache, sha256_file
@@ -33,7 +34,7 @@ from farm.kinds import Job, Kind, TestJob, kind_of
 from farm.linkcheck import LinkError, check_wheel
 from farm.pack import HostDependency, Packed
 from farm.progress import NullReporter, Reporter
-from farm.recipe.model import Recipe
+from farm.recipe.model import Artifact, Origin, Recipe
 from farm.repair import policy_whitelist, repair_wheel
 from farm.reproducible import build_root, source_date_epoch
 from farm.settings import Settings
@@ -118,11 +119,21 @@ class Builder:
         return results
 
     # -- wheels of dependencies ---------------------------------------------------------
-    def wheel_for(self, name: str) -> Path:
-        """The wheelhouse's wheel of recipe ``name`` matching the global pin (newest build)."""
-        dist = canonicalize_name(self.settings.dist_name(name))
+    def variant_for(self, name: str, of: Recipe | None = None) -> Recipe:
+        """The variant of recipe ``name`` that ``of`` links: the one of the same CUDA major, else the first."""
+        found = self.catalog.variants_of(name)
+        if of is not None and of.cuda is not None:
+            same = [v for v in found if v.cuda is not None and v.cuda.toolkit.major == of.cuda.toolkit.major]
+            if same:
+                return same[0]
+        return found[0]
+
+    def wheel_for(self, name: str, of: Recipe | None = None) -> Path:
+        """The wheelhouse's wheel of recipe ``name`` matching the global pin (newest build); for ``of``'s CUDA major."""
+        dep = self.variant_for(name, of)
+        dist = canonicalize_name(self.settings.dist_name(dep.package))
         pin = self.catalog.pins.pins.get(name)
-        label = self.catalog.variants_of(name)[0].local_label  # a development build links development builds
+        label = dep.local_label  # a development build links development builds
         best: tuple[Version, Path] | None = None
         for wheel in self.settings.wheelhouse.glob("*.whl"):
             wname, version, _, _ = parse_wheel_filename(wheel.name)
@@ -137,19 +148,33 @@ class Builder:
             raise BuildError(f"no wheel of {dist}{want} in {self.settings.wheelhouse}; build it first (farm build {name})")
         return best[1]
 
+    def external_wheel(self, name: str) -> Path | None:
+        """The file of external wheel ``name`` (pins.yaml), from the source cache; None when it is known by version only."""
+        ext = self.catalog.pins.external[name]
+        if ext.wheel is None:
+            return None
+        file, sha256 = ext.wheel
+        cache = SourceCache(self.settings.cache, self.settings.source_order, self.settings.download_timeout)
+        origin = Origin(sha256=sha256, pypi_project=name, pypi_file=file)
+        try:
+            return cache.fetch(Artifact((origin,)), self.reporter.download).path
+        except FetchError as exc:
+            raise FetchError(f"{self.catalog.pins.file}: external.{name}: {exc}") from None
+
     def host_dependencies(self, recipe: Recipe) -> list[tuple[HostDependency, Path | None]]:
         out: list[tuple[HostDependency, Path | None]] = []
         for req in recipe.host:
             if req.name in self.catalog.pins.external:
                 ext = self.catalog.pins.external[req.name]
-                out.append((HostDependency(ext.name, "", ext.name, ext.version, ext.max_pin, "x.x", ext.lib_dir,
-                                           ext.sonames, external=True), None))
+                out.append((HostDependency(ext.name, "", ext.name, ext.version, ext.max_pin, ext.min_pin,
+                                           ext.lib_dir, ext.sonames, external=True, runtime=ext.runtime),
+                            self.external_wheel(ext.name)))
                 continue
-            dep = self.catalog.variants_of(req.name)[0]
-            wheel = self.wheel_for(req.name)
+            dep = self.variant_for(req.name, recipe)
+            wheel = self.wheel_for(req.name, recipe)
             version = str(parse_wheel_filename(wheel.name)[1])
-            out.append((HostDependency(dep.name, dep.module, self.settings.dist_name(dep.name), version, dep.max_pin,
-                                       dep.min_pin, f"{self.settings.namespace}/{dep.module}/lib",
+            out.append((HostDependency(dep.package, dep.module, self.settings.dist_name(dep.package), version,
+                                       dep.max_pin, dep.min_pin, f"{self.settings.namespace}/{dep.module}/lib",
                                        dep.provides.sonames), wheel))
         return out
 
@@ -209,20 +234,24 @@ class Builder:
                 apply_patches(dest, [recipe.folder / p for p in artifact.patches])
         dep_roots: list[Path] = []
         indirect_roots: list[Path] = []
+        overlay_env: dict[str, str] = {}
         with self._stage(recipe, "host", seconds):
             for dep, wheel in deps:
                 if wheel is not None:
                     install_wheel(wheel, tree.host)
-                    dep_roots.append(tree.host / s.namespace / dep.module)
+                    if not dep.external:
+                        dep_roots.append(tree.host / s.namespace / dep.module)
             # what the host dependencies link in turn: present for the linker, never linked directly
             direct = {d.name for d, _ in deps}
             for name in self.catalog.graph().dependencies(self.catalog.name_of(recipe), transitive=True):
                 if name not in direct:
-                    install_wheel(self.wheel_for(name), tree.host)
-                    indirect_roots.append(tree.host / s.namespace / self.catalog.variants_of(name)[0].module)
+                    install_wheel(self.wheel_for(name, recipe), tree.host)
+                    indirect_roots.append(tree.host / s.namespace / self.variant_for(name, recipe).module)
+            if recipe.cuda is not None:
+                overlay_env = dict(self.cuda_overlay(recipe, tree, [d for d, _ in deps], tools).env)
         job = Job(recipe, s.namespace, tree, work, log, tuple(d for d, _ in deps), tuple(dep_roots),
                   tuple(indirect_roots), tools, self.cpu_count, dict(os.environ),
-                  choose_installer(s.installer, cache=s.cache, environ=os.environ))
+                  choose_installer(s.installer, cache=s.cache, environ=os.environ), overlay_env)
         with self._stage(recipe, "compile", seconds):
             kind.compile(job)
         provenance = {
@@ -248,6 +277,40 @@ class Builder:
             packed = kind.pack(job, provenance)
         return _Compiled(kind, packed, deps, key, key_file, tree, work, log)
 
+    def cuda_overlay(self, recipe: Recipe, tree: BuildTree, deps: Sequence[HostDependency],
+                     tools: dict[str, str]) -> Overlay:
+        """NVIDIA's compiler unpacked next to the host wheels, and the toolkit view over them (see farm.cuda)."""
+        assert recipe.cuda is not None
+        toolkit = recipe.cuda.toolkit
+        nvcc_dir: Path | None = None
+        if recipe.cuda.nvcc:
+            for name in recipe.cuda.compiler_wheels:
+                wheel = self.external_wheel(name)
+                if wheel is None:
+                    raise BuildError(f"{self.catalog.pins.file}: external.{name} needs a wheel (file, sha256) "
+                                     "to be installed as CUDA {toolkit.major}'s compiler")
+                install_wheel(wheel, tree.host)
+            if toolkit.compiler_debian is not None:
+                from farm.debtools import DebianTools, nvcc_path, tool_prefix
+
+                d = toolkit.compiler_debian
+                prefix = tool_prefix(DebianTools(d.suite, d.component, d.packages, d.version, d.keep),
+                                     self.settings.cache)
+                nvcc_dir = nvcc_path(prefix).parent
+            elif recipe.cuda.compiler_wheels:
+                found = sorted(tree.host.glob("nvidia/*/bin/nvcc"))
+                if not found:
+                    raise BuildError(f"CUDA {toolkit.major}'s compiler wheels have no nvidia/*/bin/nvcc; "
+                                     f"check cuda.{toolkit.major}.compiler in {self.catalog.pins.file}")
+                nvcc_dir = found[0].parent
+            else:
+                raise BuildError(f"{recipe.name}: requirements.cuda asks for nvcc, but CUDA {toolkit.major} has no "
+                                 f"compiler in {self.catalog.pins.file}; add cuda.{toolkit.major}.compiler")
+        inputs = [OverlayInput(d.name, d.lib_dir, self.catalog.pins.external[d.name].include_dir, d.sonames)
+                  for d in deps if d.external]
+        return make_overlay(recipe.cuda, tree.host, tree.root / "cuda", inputs, tools.get("c-compiler", "cc"),
+                            nvcc_dir)
+
     def pack_only(self, recipe: Recipe) -> Path:
         """The packed, unrepaired wheel (what the PEP 517 backend hands to cibuildwheel)."""
         self.force = True
@@ -264,7 +327,8 @@ class Builder:
         packed, deps, key, key_file, tree, work, log = (compiled.packed, compiled.deps, compiled.key,
                                                         compiled.key_file, compiled.tree, compiled.work, compiled.log)
         linked = self.linked_sonames(recipe)
-        exclude = sorted({soname for d, _ in deps for soname in d.sonames} | set(linked))
+        driver = DRIVER_LIBRARIES if recipe.cuda is not None else ()
+        exclude = sorted({soname for d, _ in deps for soname in d.sonames} | set(linked) | set(driver))
         with self._stage(recipe, "repair", seconds):
             policy = self.catalog.pins.platforms.get(recipe.platform.name)
             plat = f"{policy.policy}_{recipe.platform.arch}" if (policy and policy.policy and self.strict_policy) else None
@@ -274,11 +338,11 @@ class Builder:
         with self._stage(recipe, "check", seconds):
             report = check_wheel(
                 repaired.wheel, work, recipe=recipe.name, recipe_file=recipe.folder / "recipe.yaml",
-                host_line=self._host_line(recipe), providers={d.name: d.sonames for d, _ in deps},
-                allowed=[*policy_whitelist(recipe.platform.arch),
+                host_line=self._host_line(recipe), providers={d.name: d.sonames for d, _ in deps if d.runtime},
+                allowed=[*policy_whitelist(recipe.platform.arch), *driver,
                          *(p.allowed_libraries if (p := self.catalog.pins.platforms.get(recipe.platform.name)) else ())],
                 forbidden=[str(s.work), str(tree.root), str(s.root), str(s.cache), os.path.expanduser("~/")],
-                farm_libraries=self.farm_libraries(recipe),
+                farm_libraries=self.farm_libraries(recipe), never_shipped=self.never_shipped(),
             )
             if report.errors:
                 raise LinkError(f"{recipe.name}: link check failed:\n" + "\n".join("  " + e for e in report.errors))
@@ -286,7 +350,8 @@ class Builder:
             with self._stage(recipe, "test", seconds):
                 compiled.kind.test(TestJob(recipe, s.namespace, repaired.wheel, compiled.kind.dist_name(recipe, s.namespace),
                                            s.index, work / "test", log, packed, linked,
-                                           choose_installer(s.installer, cache=s.cache, environ=os.environ)))
+                                           choose_installer(s.installer, cache=s.cache, environ=os.environ),
+                                           tuple(w for d, w in deps if d.external and d.runtime and w is not None)))
         with self._stage(recipe, "publish", seconds):
             s.wheelhouse.mkdir(parents=True, exist_ok=True)
             final = s.wheelhouse / repaired.wheel.name
@@ -301,7 +366,7 @@ class Builder:
     def linked_sonames(self, recipe: Recipe) -> list[str]:
         """The sonames of every farm library the recipe links, directly or through its dependencies."""
         names = self.catalog.graph().dependencies(self.catalog.name_of(recipe), transitive=True)
-        out = [s for n in names for s in self.catalog.variants_of(n)[0].provides.sonames]
+        out = [s for n in names for s in self.variant_for(n, recipe).provides.sonames]
         out += [s for r in recipe.host if r.name in self.catalog.pins.external
                 for s in self.catalog.pins.external[r.name].sonames]
         return sorted(set(out))
@@ -311,6 +376,12 @@ class Builder:
         own = self.catalog.name_of(recipe)
         return {soname: name for name, variants in self.catalog.rendered.items() if name != own
                 for v in variants for soname in v.provides.sonames}
+
+    def never_shipped(self) -> dict[str, str]:
+        """Soname -> whose it is, for the external wheels' libraries and the NVIDIA driver's."""
+        out = {soname: ext.name for ext in self.catalog.pins.external.values() for soname in ext.sonames}
+        out.update({soname: "the NVIDIA driver" for soname in DRIVER_LIBRARIES})
+        return out
 
     def _host_line(self, recipe: Recipe) -> str:
         doc = self.catalog.document(self.catalog.name_of(recipe))

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from farm.cuda import hide_system_cuda
 from farm.errors import FarmError
 from farm.recipe.model import Recipe
 from farm.reproducible import source_date_epoch as _source_date_epoch
@@ -132,13 +133,16 @@ def _compile_flags(root: Path) -> str:
 
 def build_environment(recipe: Recipe, tree: BuildTree, *, namespace: str, dep_roots: Sequence[Path],
                       tools: Mapping[str, str], cpu_count: int, caller_env: Mapping[str, str],
-                      indirect_roots: Sequence[Path] = (), source_date_epoch: int | None = None) -> dict[str, str]:
+                      indirect_roots: Sequence[Path] = (), source_date_epoch: int | None = None,
+                      extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The whole environment of the build script: nothing from the caller but locale settings.
 
     ``dep_roots`` are the host dependencies (linked: -I, -L); ``indirect_roots`` what they
     link in turn, there so the linker and pkg-config can resolve them but not linked directly.
     SOURCE_DATE_EPOCH is ``source_date_epoch``, else what :func:`farm.reproducible.source_date_epoch`
-    finds (the caller's, the recipe folder's last commit, a fixed epoch).
+    finds (the caller's, the recipe folder's last commit, a fixed epoch). The machine's own CUDA
+    toolkit is hidden from every build (:func:`farm.cuda.hide_system_cuda`); a CUDA variant's
+    toolkit view comes in ``extra`` (its ``bin`` first on PATH).
     """
     epoch = source_date_epoch if source_date_epoch is not None else _source_date_epoch(recipe.folder, caller_env)
     env = {k: caller_env[k] for k in _PASS if k in caller_env}
@@ -147,7 +151,8 @@ def build_environment(recipe: Recipe, tree: BuildTree, *, namespace: str, dep_ro
     every = [*dep_roots, *indirect_roots]
     pc = [str(d / "lib" / "pkgconfig") for d in every]
     env.update({
-        "PATH": os.pathsep.join([*tool_dirs(), *_SYSTEM_PATH]),
+        "PATH": os.pathsep.join([*([extra["FARM_CUDA_BIN"]] if extra and "FARM_CUDA_BIN" in extra else []),
+                                 *hide_system_cuda([*tool_dirs(), *_SYSTEM_PATH], tree.root / "path")]),
         "HOME": str(tree.home),
         "TMPDIR": str(tree.root / "tmp"),
         "LANG": env.get("LANG", "C.UTF-8"),
@@ -183,6 +188,7 @@ def build_environment(recipe: Recipe, tree: BuildTree, *, namespace: str, dep_ro
     })
     if "cxx-compiler" in tools:
         env["CXX"] = tools["cxx-compiler"]
+    env.update(extra or {})
     for key, value in recipe.env.items():
         env[key] = value
     return env

@@ -27,15 +27,19 @@ class LinkReport:
 
 def check_wheel(wheel: Path, work: Path, *, recipe: str, recipe_file: Path, host_line: str,
                 providers: Mapping[str, Sequence[str]], allowed: Iterable[str],
-                forbidden: Iterable[str], farm_libraries: Mapping[str, str] | None = None) -> LinkReport:
+                forbidden: Iterable[str], farm_libraries: Mapping[str, str] | None = None,
+                never_shipped: Mapping[str, str] | None = None) -> LinkReport:
     """``providers``: host dependency name -> sonames its wheel provides.
 
     ``forbidden``: strings (build paths) that must appear in no shipped file.
     ``farm_libraries``: soname -> the recipe providing it; no copy of one may ship in this
     wheel (auditwheel grafts a library it found on the machine as ``libz-<hash>.so.1.2.13``).
+    ``never_shipped``: soname -> whose it is (an external wheel, the NVIDIA driver): linked
+    against, never shipped, under any name.
     The wheel is read in place; nothing is written under ``work``.
     """
     stems = {_stem(soname): name for soname, name in (farm_libraries or {}).items()}
+    foreign = {_stem(soname): owner for soname, owner in (never_shipped or {}).items()}
     allowed_set = set(allowed)
     by_soname = {s: dep for dep, sonames in providers.items() for s in sonames}
     used: set[str] = set()
@@ -54,6 +58,9 @@ def check_wheel(wheel: Path, work: Path, *, recipe: str, recipe_file: Path, host
             info = None if stat.S_ISLNK(member.external_attr >> 16) else read_elf_bytes(data, f"{wheel.name}:{rel}")
             if info is not None:
                 errors += _elf_errors(rel, info, stems, by_soname, own, allowed_set, used, recipe_file, host_line)
+                if info.kind == "shared" and _stem(PurePosixPath(rel).name) in foreign:
+                    errors.append(f"{rel} is a copy of {foreign[_stem(PurePosixPath(rel).name)]}'s library, which "
+                                  "is linked against and never shipped; keep it out of the wheel")
     hints = tuple(
         f"{recipe}: host dependency {dep!r} is declared but nothing in the wheel links it"
         for dep in sorted(providers) if dep not in used

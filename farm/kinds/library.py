@@ -20,7 +20,7 @@ BUILD_PYTHON = "cp312"
 
 class LibraryKind:
     def dist_name(self, recipe: Recipe, namespace: str) -> str:
-        return f"{namespace}-{recipe.name}"
+        return f"{namespace}-{recipe.package}"
 
     def wheel_version(self, recipe: Recipe, namespace: str) -> str:
         return recipe.wheel_version
@@ -34,7 +34,7 @@ class LibraryKind:
                               f"({job.recipe.folder / 'recipe.yaml'})")
         env = build_environment(job.recipe, job.tree, namespace=job.namespace, dep_roots=job.dep_roots,
                                 tools=job.tools, cpu_count=job.cpu_count, caller_env=job.caller_env,
-                                indirect_roots=job.indirect_roots)
+                                indirect_roots=job.indirect_roots, extra=job.cuda_env)
         run_script(job.recipe, job.tree, env, job.log)
 
     def pack(self, job: Job, provenance: Mapping[str, Any]) -> Packed:
@@ -45,7 +45,8 @@ class LibraryKind:
 
     def test(self, job: TestJob) -> None:
         test_wheel(job.recipe, job.wheel, dist=job.dist, namespace=job.namespace, published=job.published,
-                   work=job.work, log=job.log, executables=job.packed.executables, installer=job.installer)
+                   work=job.work, log=job.log, executables=job.packed.executables, installer=job.installer,
+                   external_wheels=job.external_wheels)
 
     def cibw_pythons(self, variants: Sequence[Recipe]) -> list[str]:
         return [BUILD_PYTHON]

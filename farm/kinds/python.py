@@ -259,7 +259,7 @@ class PythonPackageKind:
             kept = [e for e in info.search_path if e.startswith("$ORIGIN")]
             if ours & set(info.needed):
                 up = os.path.relpath(root, path.parent)
-                kept += [f"$ORIGIN/{up}/{d.lib_dir}" for d in job.deps]
+                kept += [f"$ORIGIN/{up}/{d.lib_dir}" for d in job.deps if d.runtime and d.lib_dir]
             if list(dict.fromkeys(kept)) == list(info.runpath) and not info.rpath:
                 continue
             patchelf = job.tools.get("patchelf", "patchelf")

@@ -9,6 +9,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from farm.cuda import CudaVariant
 from farm.platforms import Platform
 
 __all__ = [
@@ -173,6 +174,8 @@ class Recipe:
     updates: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     #: set for a recipe that builds a Python package from its sdist (see farm.kinds)
     python: PythonSpec | None = None
+    #: set for a CUDA variant (``build.cuda``): its toolkit and components (see farm.cuda)
+    cuda: CudaVariant | None = None
     #: the resolved document, for ``farm render`` and build keys
     resolved: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), compare=False)
 
@@ -185,9 +188,23 @@ class Recipe:
         return f"{base}+{self.local_label}" if self.local_label else base
 
     @property
+    def flavour(self) -> str:
+        """What tells this variant's wheel apart from its siblings' (``cu12``), or ``""``."""
+        return self.cuda.label if self.cuda is not None else ""
+
+    @property
+    def package(self) -> str:
+        """The recipe name its wheel is named after (``ucx-cu12`` for a CUDA variant of ``ucx``)."""
+        return f"{self.name}-{self.flavour}" if self.flavour else self.name
+
+    def command(self, executable: str) -> str:
+        """The console script running ``executable`` (``lstopo-cu12``: sibling variants own no file in common)."""
+        return f"{executable}-{self.flavour}" if self.flavour else executable
+
+    @property
     def module(self) -> str:
-        """The import name of its folder under the namespace (``libjpeg-turbo`` -> ``libjpeg_turbo``)."""
-        return self.name.replace("-", "_")
+        """The import name of its folder under the namespace (``libjpeg-turbo`` -> ``libjpeg_turbo``, ``ucx_cu12``)."""
+        return self.package.replace("-", "_")
 
     @property
     def script_file(self) -> Path | None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from farm.cuda import COMPILER, CudaVariant
 from farm.errors import FarmError
 from farm.locate import Located, Path_, YamlError, load_yaml
 from farm.pep725 import Pep725Error, parse_depurl
@@ -26,6 +27,7 @@ from farm.recipe.model import (
     Provides,
     PythonSpec,
     Recipe,
+    Requirement,
     TestSpec,
     parse_requirement,
 )
@@ -116,13 +118,17 @@ def python_versions(doc: RecipeDocument, pins: Pins | None) -> list[str]:
 def variants(doc: RecipeDocument, pins: Pins | None = None) -> list[dict[str, Any]]:
     """Every combination of the recipe's variant axes, the default (first values) first.
 
-    A Python-package recipe gains the axis ``python``: the CPythons of ``pins.python`` in its range.
+    A Python-package recipe gains the axis ``python``: the CPythons of ``pins.python`` in its range;
+    a CUDA recipe the axis ``cuda``: the majors of ``build.cuda``.
     """
     build = doc.data.get("build")
     axes = dict(build.get("variants") or {}) if isinstance(build, dict) and isinstance(build.get("variants"), dict) else {}
     pythons = python_versions(doc, pins)
     if pythons:
         axes["python"] = pythons
+    cuda = build.get("cuda") if isinstance(build, dict) else None
+    if isinstance(cuda, list) and cuda:
+        axes["cuda"] = [str(c) for c in cuda]
     if not axes:
         return [{}]
     keys = [k for k, v in axes.items() if isinstance(v, list) and v]
@@ -246,6 +252,26 @@ def _python(spec: Mapping[str, Any] | None) -> PythonSpec | None:
     )
 
 
+def _cuda(r: _Resolver, pins: Pins, variant: Mapping[str, Any], reqs: Mapping[str, Any]) -> CudaVariant | None:
+    if "cuda" not in variant:
+        return None
+    major = str(variant["cuda"])
+    toolkit = pins.cuda.get(major)
+    if toolkit is None:
+        raise r.fail(("build", "cuda"), f"CUDA {major} is not in pins.yaml (known: {', '.join(sorted(pins.cuda)) or 'none'}); "
+                                        "add it under cuda, or drop it from build.cuda")
+    wanted = _strs(reqs.get("cuda"))
+    for i, component in enumerate(wanted):
+        if component != COMPILER and component not in toolkit.components:
+            raise r.fail(("requirements", "cuda", i),
+                         f"CUDA {major} has no component {component!r} (known: {', '.join(sorted(toolkit.components))}, "
+                         f"{COMPILER}); add it under cuda.{major}.components in pins.yaml")
+    for wheel in toolkit.wheel_of_all(c for c in wanted if c != COMPILER):
+        if wheel not in pins.external:
+            raise r.fail(("requirements", "cuda"), f"pins.yaml's cuda.{major} names {wheel}, which is not under external")
+    return CudaVariant(toolkit, tuple(c for c in wanted if c != COMPILER), COMPILER in wanted)
+
+
 def render(doc: RecipeDocument, pins: Pins, platform: Platform, variant: Mapping[str, Any] | None = None,
            templates: Templates | None = None, chosen: Mapping[str, Any] | None = None) -> Recipe:
     """Resolve ``doc`` for one variant and platform. Raises :class:`RecipeError`."""
@@ -278,6 +304,7 @@ def render(doc: RecipeDocument, pins: Pins, platform: Platform, variant: Mapping
                 raise r.fail(("requirements", key, i), str(exc)) from None
         return tuple(out)
 
+    cuda = _cuda(r, pins, variant, reqs)
     number = build["number"]
     if not isinstance(number, int) or isinstance(number, bool):
         raise r.fail(("build", "number"), f"build number must be a whole number, got {number!r}")
@@ -314,7 +341,7 @@ def render(doc: RecipeDocument, pins: Pins, platform: Platform, variant: Mapping
         ),
         maintainers=_strs(data["maintainers"]),
         build_requirements=_strs(reqs.get("build")),
-        host=requirements("host"),
+        host=requirements("host") + tuple(Requirement(w) for w in (cuda.wheels if cuda else ())),
         run=requirements("run"),
         max_pin=abi.get("max_pin", "x.x"),
         min_pin=abi.get("min_pin", "x.x.x"),
@@ -333,6 +360,7 @@ def render(doc: RecipeDocument, pins: Pins, platform: Platform, variant: Mapping
         skip=skip,
         updates=MappingProxyType(dict(data.get("updates", {}))),
         python=_python(data.get("python")),
+        cuda=cuda,
         resolved=MappingProxyType(data),
     )
 

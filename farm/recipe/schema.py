@@ -360,6 +360,8 @@ RECIPE = Obj(
                 "env": MapOf(Scalar(), "extra environment variables for the build script"),
                 "rtld": Str("how load_library() loads the libraries", enum=("local", "global")),
                 "static": Bool("keep static archives in the wheel"),
+                "cuda": ListOf(Str(), "CUDA majors (pins.yaml: cuda) to build variants for: one wheel "
+                                      "<name>-cu12, <name>-cu13 each"),
             },
             required=frozenset({"number"}),
         ),
@@ -383,6 +385,8 @@ RECIPE = Obj(
                 "build": ListOf(Str(), "tools run on the build machine (compilers, cmake, ninja, ...)"),
                 "host": ListOf(Str(), "libraries linked against: recipes or declared external wheels"),
                 "run": ListOf(Str(), "extra run-time requirements (normally derived from host)"),
+                "cuda": ListOf(Str(), "CUDA components used (runtime, nvml, cufft...; nvcc to compile CUDA code), "
+                                      "each mapped to NVIDIA's wheel of the variant's CUDA major by pins.yaml"),
             }
         ),
         "abi": Obj(
