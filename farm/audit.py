@@ -19,7 +19,7 @@ from __future__ import annotations
 import importlib
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,10 +74,13 @@ def _lib_sonames(wheel: Path) -> list[str]:
                        if "/lib/" in n and n.count("/") == 3 and _SONAME.fullmatch(Path(n).name)})
 
 
-def sibling_sonames(wheel: Path, namespace: str, folders: Sequence[Path]) -> dict[str, str]:
-    """soname -> providing wheel's file name, for every ``<namespace>-*`` requirement of ``wheel``."""
+def sibling_sonames(wheel: Path, namespace: str, folders: Sequence[Path],
+                    external: Mapping[str, Sequence[str]] | None = None) -> dict[str, str]:
+    """soname -> providing wheel's file name, for every ``<namespace>-*`` requirement of ``wheel``;
+    an external wheel it requires (``pins.yaml: external``, NVIDIA's) provides the sonames the pins give it."""
     available = _wheels_of(folders)
     prefix = canonicalize_name(namespace) + "-"
+    known = {canonicalize_name(k): v for k, v in (external or {}).items()}
     out: dict[str, str] = {}
     for line in read_metadata(wheel).get_all("Requires-Dist") or []:
         try:
@@ -85,7 +88,13 @@ def sibling_sonames(wheel: Path, namespace: str, folders: Sequence[Path]) -> dic
         except InvalidRequirement as exc:
             raise AuditError(f"{wheel.name}: METADATA Requires-Dist {line!r} is not a requirement: {exc}") from None
         name = canonicalize_name(req.name)
-        if not name.startswith(prefix) or (req.marker is not None and not req.marker.evaluate({"extra": ""})):
+        if req.marker is not None and not req.marker.evaluate({"extra": ""}):
+            continue
+        if name in known:
+            for soname in known[name]:
+                out.setdefault(soname, f"{req.name} (pins.yaml)")
+            continue
+        if not name.startswith(prefix):
             continue
         matching = [(v, w) for v, w in available.get(name, []) if req.specifier.contains(v, prereleases=True)]
         if not matching:
@@ -109,11 +118,15 @@ def _analyze(wheel: Path, exclude: Iterable[str]) -> Any:
         frozenset(exclude), disable_isa_ext_check=False, allow_graft=False)
 
 
-def audit_wheel(wheel: Path, namespace: str, folders: Sequence[Path]) -> Audit:
-    """Audit one wheel; ``folders`` hold the sibling wheels its requirements name."""
+def audit_wheel(wheel: Path, namespace: str, folders: Sequence[Path],
+                external_wheels: Mapping[str, Sequence[str]] | None = None, driver: Sequence[str] = ()) -> Audit:
+    """Audit one wheel; ``folders`` hold the sibling wheels its requirements name, ``external_wheels`` the
+    sonames of the external wheels it may require, ``driver`` the NVIDIA driver's (never a wheel's)."""
     if not wheel.is_file():
         raise AuditError(f"{wheel}: no such wheel")
-    excluded = sibling_sonames(wheel, namespace, folders)
+    excluded = sibling_sonames(wheel, namespace, folders, external_wheels)
+    if any(v.endswith("(pins.yaml)") for v in excluded.values()):  # built against NVIDIA's wheels
+        excluded.update({soname: "the NVIDIA driver" for soname in driver})
     info = _analyze(wheel, excluded)
     policies = info.policies
     platform_tags = tuple(sorted({t.platform for t in parse_wheel_filename(wheel.name)[3]}))

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from farm.audit import Audit, audit_wheel
 from farm.cli._common import add_root, settings
+from farm.cuda import DRIVER_LIBRARIES
+from farm.pins import load_pins
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -27,7 +29,9 @@ def run(args: argparse.Namespace) -> int:
     s = settings(args)
     wheels = args.wheels or sorted(s.wheelhouse.glob("*.whl"))
     folders = [*args.find_links, s.wheelhouse, *{w.parent.resolve() for w in args.wheels}]
-    audits = [audit_wheel(w, s.namespace, folders) for w in wheels]
+    pins = load_pins(s.pins_file)
+    external = {name: ext.sonames for name, ext in pins.external.items()}
+    audits = [audit_wheel(w, s.namespace, folders, external, DRIVER_LIBRARIES) for w in wheels]
     if args.format == "json":
         print(json.dumps([_row(a) for a in audits], indent=2))
     else:
