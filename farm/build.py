@@ -306,8 +306,8 @@ class Builder:
             else:
                 raise BuildError(f"{recipe.name}: requirements.cuda asks for nvcc, but CUDA {toolkit.major} has no "
                                  f"compiler in {self.catalog.pins.file}; add cuda.{toolkit.major}.compiler")
-        inputs = [OverlayInput(d.name, d.lib_dir, self.catalog.pins.external[d.name].include_dir, d.sonames)
-                  for d in deps if d.external]
+        inputs = [OverlayInput(d.name, d.lib_dir, self.catalog.pins.external[d.name].include_dir, d.sonames,
+                               d.version) for d in deps if d.external]
         return make_overlay(recipe.cuda, tree.host, tree.root / "cuda", inputs, tools.get("c-compiler", "cc"),
                             nvcc_dir)
 

@@ -22,6 +22,7 @@ CMake is told to ignore the system toolkit's prefixes.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -157,6 +158,7 @@ class OverlayInput:
     lib_dir: str | None
     include_dir: str | None
     sonames: tuple[str, ...]
+    version: str = ""
 
 
 @dataclass(frozen=True)
@@ -243,6 +245,13 @@ def make_overlay(variant: CudaVariant, host: Path, root: Path, inputs: Sequence[
                     raise CudaError(f"{item.name} has no {item.lib_dir}/{soname}; check pins.yaml external.{item.name}")
                 _link(real, lib / soname)
                 _link(real, lib / (soname.split(".so", 1)[0] + ".so"))
+    runtime = next((i for i in inputs if any(s.startswith("libcudart.so") for s in i.sonames)), None)
+    if runtime is not None:
+        # what a toolkit says of itself; CMake's FindCUDAToolkit reads it where no nvcc is
+        (root / "version.json").write_text(json.dumps({
+            "cuda": {"name": "CUDA SDK", "version": runtime.version},
+            "cuda_cudart": {"name": "CUDA Runtime (cudart)", "version": runtime.version},
+        }, indent=1) + "\n", encoding="utf-8")
     stubs = lib / "stubs"
     for soname, (header, prefix) in _STUBS.items():
         if (include / header).exists():
