@@ -139,10 +139,10 @@ class _Packer:
         real_files: dict[str, Path] = {}
         for item in sorted(libdir.iterdir()):
             if item.is_dir() and not item.is_symlink():
-                if item.name == "pkgconfig":
-                    self.copy_files(item, out / "pkgconfig")
-                else:
+                if item.name in ("pkgconfig", "cmake"):
                     self.copy_files(item, out / item.name)
+                else:
+                    self.copy_modules(item, out / item.name)
                 continue
             if item.name.endswith(".la"):
                 continue
@@ -172,6 +172,22 @@ class _Packer:
             if link.endswith(".so"):
                 (out / link).write_text(_DEV_SCRIPT.format(soname=real), encoding="utf-8")
             # versioned aliases (libz.so.1.2.13 -> ...) are dropped: one real file per library
+
+    def copy_modules(self, src: Path, dest: Path) -> None:
+        """A folder of loadable modules (UCX's lib/ucx, hwloc's lib/hwloc): one real file each,
+        named by its SONAME (what the library's loader opens); version links and libtool files stay out."""
+        dest.mkdir(parents=True, exist_ok=True)
+        for item in sorted(src.iterdir()):
+            if item.is_dir() and not item.is_symlink():
+                self.copy_modules(item, dest / item.name)
+                continue
+            if item.is_symlink() or item.name.endswith(".la") or (item.name.endswith(".a") and not self.recipe.static):
+                continue
+            info = read_elf(item)
+            name = info.soname if info is not None and info.kind == "shared" and info.soname else item.name
+            if (dest / name).exists():
+                raise PackError(f"two files in {src.name}/ claim the name {name}; keep one in the build script")
+            shutil.copy2(item, dest / name)
 
     # -- relocation ---------------------------------------------------------------------
     def relocate_text(self) -> None:
@@ -233,7 +249,13 @@ class _Packer:
             )
 
     def load_order(self, names: list[str]) -> list[str]:
-        """This wheel's libraries, each after the ones it needs."""
+        """This wheel's libraries, each after the ones it needs, unless the recipe gives the order."""
+        declared = list(self.recipe.provides.load_order)
+        if declared:
+            if sorted(declared) != sorted(names):
+                raise PackError(f"provides.load_order lists {', '.join(declared)}; the wheel has {', '.join(names)}: "
+                                f"name each once in {self.recipe.folder / 'recipe.yaml'}")
+            return declared
         needs = {n: set(getattr(read_elf(self.pkg / "lib" / n), "needed", ())) & set(names) for n in names}
         ordered: list[str] = []
         while needs:

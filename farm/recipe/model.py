@@ -106,6 +106,8 @@ class Provides:
     pkg_config: tuple[str, ...] = ()
     cmake: tuple[str, ...] = ()
     executables: tuple[str, ...] = ()
+    #: sonames in the order load_library() loads them; empty: each after the ones it needs
+    load_order: tuple[str, ...] = ()
     #: PEP 725 DepURLs the wheel satisfies (``dep:generic/gdal``, ``dep:virtual/interface/blas``); see farm.pep725
     depurls: tuple[str, ...] = ()
 

@@ -351,6 +351,7 @@ def render(doc: RecipeDocument, pins: Pins, platform: Platform, variant: Mapping
             pkg_config=_strs(provides.get("pkg_config")),
             cmake=_strs(provides.get("cmake")),
             executables=_strs(provides.get("executables")),
+            load_order=_strs(provides.get("load_order")),
             depurls=_depurls(r, provides, str(package["name"]).lower(), data.get("python") is None),
         ),
         test=TestSpec(*(_strs(test.get(k)) for k in ("commands", "python", "files", "requires"))),

@@ -404,6 +404,9 @@ RECIPE = Obj(
                 "pkg_config": _STRS,
                 "cmake": _STRS,
                 "executables": _STRS,
+                "load_order": ListOf(Str(), "the sonames in the order load_library() loads them, where a "
+                                            "library uses another's symbols without naming it (UCX's libucm "
+                                            "and libucs); default: each after the ones it needs"),
                 "depurls": ListOf(Str(), "PEP 725 DepURLs this library satisfies, e.g. dep:generic/gdal or "
                                          "dep:virtual/interface/blas (default: dep:generic/<name>)"),
             },
