@@ -121,18 +121,23 @@ def _version_key(text: str) -> tuple[int, Version | str]:
 
 
 def duplicate_findings(env: Environment) -> list[Finding]:
-    """D101: one library identity present as more than one file across the wheels."""
-    groups: dict[str, list[tuple[Wheel, LibraryFile]]] = defaultdict(list)
+    """D101: one library identity present as more than one file across the wheels.
+
+    Copies for different CUDA majors are not duplicates: a cu12 and a cu13 stack installed side
+    by side (``wheelfarm-ucx-cu12`` on ``nvidia-cuda-runtime-cu12``, ``-cu13`` on CUDA 13's) are
+    two variants a process chooses between, each whole.
+    """
+    groups: dict[tuple[str, int | None], list[tuple[Wheel, LibraryFile]]] = defaultdict(list)
     seen: set[str] = set()
     for wheel, lib in env.libraries:
         real = os.path.realpath(lib.path)
         if real in seen:
             continue
         seen.add(real)
-        groups[lib.identity].append((wheel, lib))
+        groups[(lib.identity, wheel.cuda_major)].append((wheel, lib))
     findings: list[Finding] = []
-    for identity in sorted(groups):
-        copies = sorted(groups[identity], key=lambda pair: (canonicalize_name(pair[0].name), str(pair[1].path)))
+    for identity, _major in sorted(groups, key=lambda k: (k[0], k[1] or 0)):
+        copies = sorted(groups[(identity, _major)], key=lambda pair: (canonicalize_name(pair[0].name), str(pair[1].path)))
         if len(copies) < 2:
             continue
         wasted = sum(lib.size for _, lib in copies[1:])
