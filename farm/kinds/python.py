@@ -67,11 +67,24 @@ def interpreter(version: str) -> str | None:
     without the site module (``-I -S``): a start-up of milliseconds instead of a tenth of a second.
     """
     exe = shutil.which(f"python{version}")
-    if exe is None:
+    if exe is None or _shim_without_interpreter(Path(exe), version):
         return None
     probe = subprocess.run([exe, "-I", "-S", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
                            capture_output=True, text=True, check=False)
     return exe if probe.returncode == 0 and probe.stdout.strip() == version else None
+
+
+def _shim_without_interpreter(exe: Path, version: str) -> bool:
+    """Whether ``exe`` is a pyenv shim no installed version can answer (running it would only fail).
+
+    pyenv writes a shim for every executable of every version it ever installed; one of a
+    version removed since, or of a version-manager folder without ``versions/*/bin/python3.X``,
+    costs a shell and pyenv's start-up (a tenth of a second) to say no.
+    """
+    shims = exe.parent
+    if shims.name != "shims" or not (shims.parent / "versions").is_dir():
+        return False
+    return not any((shims.parent / "versions").glob(f"*/bin/python{version}"))
 
 
 def _interpreter_of(recipe: Recipe, error: type[FarmError]) -> str:
