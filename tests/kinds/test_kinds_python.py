@@ -148,3 +148,14 @@ def test_text_files_that_recorded_the_build_tree_no_longer_name_it(tmp_path: Pat
     PythonPackageKind._unname_build_tree(job, wheel)
     assert config.read_text() == '"include directory": "[build tree]/host/wheelfarm/openblas/include"\n'
     assert untouched.read_text() == "nothing of the build here\n"
+
+
+def test_a_pyenv_shim_of_a_missing_version_is_not_run(tmp_path: Path) -> None:
+    from farm.kinds.python import _shim_without_interpreter
+
+    (tmp_path / "shims").mkdir()
+    (tmp_path / "versions" / "3.11.7" / "bin").mkdir(parents=True)
+    (tmp_path / "versions" / "3.11.7" / "bin" / "python3.11").write_text("")
+    assert _shim_without_interpreter(tmp_path / "shims" / "python3.12", "3.12")
+    assert not _shim_without_interpreter(tmp_path / "shims" / "python3.11", "3.11")
+    assert not _shim_without_interpreter(Path("/usr/bin/python3.12"), "3.12")  # not a shim: ask it
