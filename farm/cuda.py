@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -148,6 +149,13 @@ class CudaVariant:
     @property
     def compiler_wheels(self) -> tuple[str, ...]:
         return self.toolkit.compiler_wheels if self.nvcc else ()
+
+    def unavailable(self) -> str | None:
+        """Why this machine cannot build the variant (None when it can)."""
+        if self.nvcc and self.toolkit.compiler_debian is not None and shutil.which("apt-get") is None:
+            return (f"CUDA {self.toolkit.major}'s nvcc is unpacked from Debian packages, and this machine has "
+                    "no apt-get")
+        return None
 
 
 @dataclass(frozen=True)

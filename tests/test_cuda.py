@@ -7,7 +7,6 @@ import importlib.util
 import os
 import shutil
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -250,5 +249,10 @@ def test_a_driver_library_in_a_wheel_fails_the_link_check(tmp_path: Path) -> Non
     assert "libcudart-1a2b3c4d.so.12 is a copy of nvidia-cuda-runtime-cu12's library" in text
 
 
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(pytest.main([__file__]))
+def test_cuda12_kernels_need_apt_for_their_compiler(pins, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    r12, r13 = render_all(doc(), pins, LINUX)
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None)
+    assert r12.cuda is not None and "no apt-get" in (r12.cuda.unavailable() or "")
+    assert r13.cuda is not None and r13.cuda.unavailable() is None  # CUDA 13's nvcc is NVIDIA's wheels
+    host_only = render(doc("runtime"), pins, LINUX, {"cuda": "12"})
+    assert host_only.cuda is not None and host_only.cuda.unavailable() is None

@@ -26,7 +26,7 @@ class LibraryKind:
         return recipe.wheel_version
 
     def unavailable(self, recipe: Recipe) -> str | None:
-        return None
+        return recipe.cuda.unavailable() if recipe.cuda is not None else None
 
     def compile(self, job: Job) -> None:
         if not job.recipe.script:
