@@ -23,6 +23,8 @@ __all__ = ["COMPILE_FLAGS", "BuildFailed", "BuildTree", "MissingTool", "build_en
 #: variables passed through from the caller's environment; everything else is dropped
 _PASS = ("LANG", "LC_ALL", "TERM", "SOURCE_DATE_EPOCH")
 _SYSTEM_PATH = ("/usr/local/bin", "/usr/bin", "/bin")
+#: variables of ``extra`` (a CUDA variant's) added to the build's own rather than replacing them
+_APPENDED = ("LDFLAGS", "CPPFLAGS", "CFLAGS", "CXXFLAGS")
 
 
 class MissingTool(FarmError, RuntimeError):
@@ -188,7 +190,8 @@ def build_environment(recipe: Recipe, tree: BuildTree, *, namespace: str, dep_ro
     })
     if "cxx-compiler" in tools:
         env["CXX"] = tools["cxx-compiler"]
-    env.update(extra or {})
+    for key, value in (extra or {}).items():  # flags add to the build's own; anything else replaces
+        env[key] = f"{env[key]} {value}" if key in _APPENDED and env.get(key) else value
     for key, value in recipe.env.items():
         env[key] = value
     return env

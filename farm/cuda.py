@@ -184,6 +184,13 @@ def _link(target: Path, link: Path) -> None:
     link.symlink_to(target)
 
 
+def _launcher(tool: Path, path: Path) -> None:
+    """A script running ``tool`` by its own path: nvcc finds nvcc.profile (cicc, libdevice, its
+    headers) next to the path it is called by, so a link to it would not do."""
+    path.write_text(f'#!/bin/sh\nexec "{tool.resolve()}" "$@"\n', encoding="utf-8")
+    path.chmod(0o755)
+
+
 def stub_symbols(header: Path, prefix: str, cc: str, include_dirs: Sequence[Path]) -> list[str]:
     """The functions ``header`` declares whose names start with ``prefix``, under every name a program may call.
 
@@ -278,12 +285,16 @@ def make_overlay(variant: CudaVariant, host: Path, root: Path, inputs: Sequence[
         # gcc's own search path for -l: -lcudart, -lcuda find the overlay whatever the build system passes
         "LIBRARY_PATH": os.pathsep.join([str(lib), str(stubs)]),
     }
+    # the build's programs (configure's checks) run against the wheels' libraries, and what links
+    # a library of the build resolves its libcudart here, never where ld.so.conf points (a
+    # machine's own toolkit); appended to the build's LDFLAGS
+    env["LDFLAGS"] = f"-Wl,-rpath-link,{lib} -Wl,-rpath,{lib}"
     if nvcc_dir is not None:
         bindir = root / "bin"
         bindir.mkdir()
         for tool in sorted(nvcc_dir.iterdir()):
             if tool.name in CUDA_TOOLS:  # not the host-compiler wrappers a toolkit may keep beside nvcc
-                _link(tool, bindir / tool.name)
+                _launcher(tool, bindir / tool.name)
         if not (bindir / "nvcc").exists():
             raise CudaError(f"no nvcc in {nvcc_dir}; check pins.yaml cuda.{variant.toolkit.major} compiler")
         env["CUDACXX"] = str(bindir / "nvcc")

@@ -56,3 +56,14 @@ def test_source_date_epoch_and_the_prefix_map_of_a_symlinked_tree(tmp_path: Path
     fixed = build_environment(recipe(), tree, namespace="wheelfarm", dep_roots=[], tools={}, cpu_count=1,
                               caller_env={"SOURCE_DATE_EPOCH": "1700000000"}, source_date_epoch=1600000000)
     assert fixed["SOURCE_DATE_EPOCH"] == "1600000000"
+
+
+def test_a_cuda_variants_view_adds_flags_and_leads_path(tmp_path: Path) -> None:
+    tree = BuildTree(tmp_path / "b").fresh()
+    env = build_environment(recipe(), tree, namespace="wheelfarm", dep_roots=[], tools={}, cpu_count=1, caller_env={},
+                            extra={"LDFLAGS": "-Wl,-rpath-link,/ov/lib64", "CUDA_HOME": "/ov",
+                                   "FARM_CUDA_BIN": "/ov/bin"})
+    assert env["LDFLAGS"].endswith(" -Wl,-rpath-link,/ov/lib64") and "-Wl,-rpath," in env["LDFLAGS"].split(" -Wl,-rpath-link")[0]
+    assert env["CUDA_HOME"] == "/ov" and env["PATH"].split(":")[0] == "/ov/bin"
+    # the machine's own nvcc (/usr/local/bin/nvcc here) is on no PATH entry a build sees
+    assert not any((Path(p) / "nvcc").exists() for p in env["PATH"].split(":")[1:])

@@ -176,6 +176,10 @@ def test_overlay_is_a_toolkit_view_outside_the_prefix(tmp_path: Path) -> None:
     assert read_elf(root / "lib64" / "stubs" / "libcuda.so").soname == "libcuda.so.1"  # type: ignore[union-attr]
     assert '"13.5.37"' in (root / "version.json").read_text()
     assert (root / "bin" / "nvcc").exists() and not (root / "bin" / "g++").exists()
+    # a launcher, not a link: nvcc reads nvcc.profile next to the path it is run by
+    assert not (root / "bin" / "nvcc").is_symlink()
+    assert str((host / "nvidia/cu13/bin/nvcc").resolve()) in (root / "bin" / "nvcc").read_text()
+    assert f"-Wl,-rpath-link,{root / 'lib64'}" in overlay.env["LDFLAGS"]
     env = overlay.env
     assert env["CUDA_HOME"] == env["CUDAToolkit_ROOT"] == str(root)
     assert env["CUDACXX"] == str(root / "bin" / "nvcc") and env["CUDAARCHS"] == "75-real;120-virtual"
