@@ -67,3 +67,9 @@ def test_cli_json_and_exit_codes() -> None:
     assert "Traceback" not in bad.stderr
     good = subprocess.run([sys.executable, "-m", "farm", "lint"], capture_output=True, text=True, cwd=ROOT)
     assert good.returncode == 0, good.stdout + good.stderr
+
+
+def test_one_recipe_linted_alone_knows_the_recipes_beside_it() -> None:
+    """``farm lint recipes/starpu`` must not call its host dependencies (fftw, hwloc) unknown."""
+    found = lint_paths([ROOT / "recipes" / "starpu"], load_pins(ROOT / "recipes" / "pins.yaml"))
+    assert [d.format() for d in found] == []

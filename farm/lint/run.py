@@ -16,8 +16,8 @@ from farm.locate import Path_, YamlError, load_yaml
 from farm.pins import Pins
 from farm.platforms import Platform, current
 from farm.recipe.model import parse_requirement
-from farm.recipe.render import (RecipeDocument, RecipeError, base_context, discover, options, python_versions,
-                                 variants)
+from farm.recipe.render import (RECIPE_FILE, RecipeDocument, RecipeError, base_context, discover, options,
+                                 python_versions, variants)
 from farm.recipe.schema import RECIPE, Violation, is_condition, validate
 from farm.recipe.template import TemplateError, Templates
 from farm.lint.diagnostic import Diagnostic
@@ -282,7 +282,14 @@ def _read(file: Path, text: str | None) -> RecipeDocument | Diagnostic:
         return Diagnostic(file, 1, 1, "F001", f"cannot read the file: {exc}")
 
 
+def _siblings(docs: Iterable[RecipeDocument]) -> set[str]:
+    """The recipe names beside the linted ones (``farm lint recipes/starpu`` knows ``recipes/fftw``)."""
+    folders = {doc.folder.parent for doc in docs}
+    return {f.parent.name for folder in folders for f in folder.glob(f"*/{RECIPE_FILE}")}
+
+
 def _lint_documents(docs: list[RecipeDocument], pins: Pins, platform: Platform) -> list[Diagnostic]:
+    beside = _siblings(docs)
     out: list[Diagnostic] = []
     linted: list[_RecipeLint] = []
     for doc in docs:
@@ -303,7 +310,7 @@ def _lint_documents(docs: list[RecipeDocument], pins: Pins, platform: Platform) 
             by_name[one.name] = one
     for one in linted:
         for dep, path in one.host.items():
-            if dep not in by_name and dep not in pins.external:
+            if dep not in by_name and dep not in pins.external and dep not in beside:
                 one.add("F011", path, f"host dependency {dep!r} is neither a recipe nor an external wheel")
                 out.append(one.out[-1])
     graph = Graph.build({n: [d for d in one.host if d in by_name] for n, one in by_name.items()})
