@@ -14,18 +14,10 @@ set -euo pipefail
 # default: its --disable- flag would turn it on).
 # The patches touch configure.ac: regenerate (the tarball's configure is autoconf 2.71 too).
 autoreconf -fi -I m4 > autoreconf.log 2>&1 || { cat autoreconf.log >&2; exit 1; }
-# nvcc reads nvcc.profile (where cicc, libdevice and its own headers are) next to the path it
-# is called by: the overlay's bin/nvcc is a link, so call the file it links to
-nvcc=$(readlink -f "$NVCC")
-# programs linked with libstarpu resolve its libcudart here, not wherever ld.so.conf points
-# (the machine's own CUDA)
-export LDFLAGS="$LDFLAGS -Wl,-rpath-link,$CUDA_HOME/lib64"
-# configure runs a program linked with libcudart (its "CUDA is working" check)
-LD_LIBRARY_PATH="$CUDA_HOME/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
 ./configure --prefix="$PREFIX" --enable-shared --disable-static \
   --enable-cuda --with-cuda-dir="$CUDA_HOME" \
   --with-cuda-include-dir="$CUDA_HOME/include" --with-cuda-lib-dir="$CUDA_HOME/lib64" \
-  NVCC="$nvcc" NVCC_CC="$CXX" NVCCFLAGS="$FARM_NVCC_GENCODE" \
+  NVCC="$NVCC" NVCC_CC="$CXX" NVCCFLAGS="$FARM_NVCC_GENCODE" \
   --disable-cublas --enable-starpufft --disable-starpufft-examples \
   --disable-mpi --disable-mpi-master-slave --disable-opencl --disable-socl --disable-fortran \
   --disable-openmp --disable-mic --disable-simgrid --without-fxt --disable-poti \
