@@ -51,6 +51,12 @@ def check_wheel(wheel: Path, work: Path, *, recipe: str, recipe_file: Path, host
         own = {PurePosixPath(i.filename).name for i in members}
         for member in members:
             rel = member.filename
+            top = PurePosixPath(rel).parts[0]
+            if top.endswith(".libs") and not top.endswith(".dist-info"):
+                errors.append(f"{rel} was grafted by auditwheel from the build machine; build that library as a "
+                              f"recipe and add it to requirements.host ({recipe_file}:{host_line}), or turn off "
+                              "the part of the build that links it")
+                continue
             data = zf.read(member)
             for needle in needles:
                 if needle in data:

@@ -17,6 +17,12 @@ for part in CUDART NVML; do
   grep -q "^#define HWLOC_HAVE_${part} 1" include/private/autogen/config.h \
     || { echo "hwloc: configure found no ${part} in $CUDA_HOME" >&2; exit 1; }
 done
+# lstopo's coloured console output would link the machine's ncurses/tinfo, outside the policy
+# (auditwheel would graft a copy): plain text instead
+sed -i 's|^#define HWLOC_HAVE_LIBTERMCAP 1|/* no termcap */|; s|^#define HWLOC_USE_NCURSES 1|/* no ncurses */|' \
+  include/private/autogen/config.h
+find utils -name Makefile -exec sed -i 's|^HWLOC_TERMCAP_LIBS = .*|HWLOC_TERMCAP_LIBS =|' {} +
+! grep -rq --include=Makefile '^HWLOC_TERMCAP_LIBS = .' utils || { echo "hwloc: termcap still linked" >&2; exit 1; }
 make -j"$CPU_COUNT"
 make install
 rm -rf "$PREFIX/share/doc" "$PREFIX/share/man" "$PREFIX/share/hwloc/hwloc-dump-hwdata.service" \
