@@ -42,3 +42,13 @@ def test_declared_dependency_and_absolute_runpath(tmp_path: Path) -> None:
                          allowed=["libc.so.6"], forbidden=[])
     assert report.errors == ("wheelfarm/bar/lib/libbar.so.1 has RUNPATH entry '/usr/local/lib64', outside the wheel",)
     assert report.hints == ("bar: host dependency 'baz' is declared but nothing in the wheel links it",)
+
+
+def test_a_library_grafted_from_the_build_machine_fails(tmp_path: Path) -> None:
+    wheel = make_wheel(tmp_path, rpath="$ORIGIN")
+    with zipfile.ZipFile(wheel, "a") as zf:
+        zf.write(tmp_path / "libfoo.so.1", "wheelfarm_bar.libs/libtinfo-5c197479.so.6.4")
+    report = check_wheel(wheel, tmp_path / "work", recipe="bar", recipe_file=Path("recipes/bar/recipe.yaml"),
+                         host_line="12", providers={"foo": ["libfoo.so.1"]}, allowed=["libc.so.6"], forbidden=[])
+    assert any(e.startswith("wheelfarm_bar.libs/libtinfo-5c197479.so.6.4 was grafted by auditwheel") and
+               "recipes/bar/recipe.yaml:12" in e for e in report.errors), report.errors
