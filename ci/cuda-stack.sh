@@ -74,20 +74,22 @@ for lib in $(find "$site/wheelfarm" -path '*_cu1[23]/lib/*' -name '*.so*' -type 
   done < <(env -u LD_LIBRARY_PATH ldd "$lib" | grep -E 'libcudart|libcufft|libcuda\.so|libnvidia-ml' || true)
 done
 
-step "load_library() in both variants, in one process; the runtime answers without a GPU"
-"$py" - "${recipes[@]}" <<'EOF'
+step "load_library() of every recipe, one process per CUDA major; the runtime answers without a GPU"
+# one process takes one CUDA major: the two variants' libraries share their sonames (libucs.so.0)
+for v in cu12 cu13; do
+  "$py" - "$v" "${recipes[@]}" <<'EOF'
 import ctypes, importlib, sys
-for r in sys.argv[1:]:
-    for v in ("cu12", "cu13"):
-        m = importlib.import_module(f"wheelfarm.{r.replace('-', '_')}_{v}")
-        print(f"{r}-{v}: loaded {len(m.load_library())} libraries from {m.lib_dir()}")
-for v, soname in (("cu12", "libcudart.so.12"), ("cu13", "libcudart.so.13")):
-    cudart = ctypes.CDLL(soname)  # already loaded from NVIDIA's wheel by load_library()
-    n = ctypes.c_int(-1)
-    err = cudart.cudaGetDeviceCount(ctypes.byref(n))
-    cudart.cudaGetErrorString.restype = ctypes.c_char_p
-    print(f"{v}: cudaGetDeviceCount -> {err} ({cudart.cudaGetErrorString(err).decode()}), {n.value} device(s)")
+v, recipes = sys.argv[1], sys.argv[2:]
+for r in recipes:
+    m = importlib.import_module(f"wheelfarm.{r.replace('-', '_')}_{v}")
+    print(f"{r}-{v}: loaded {len(m.load_library())} libraries from {m.lib_dir()}")
+cudart = ctypes.CDLL("libcudart.so." + v[2:])  # already loaded from NVIDIA's wheel by load_library()
+n = ctypes.c_int(-1)
+err = cudart.cudaGetDeviceCount(ctypes.byref(n))
+cudart.cudaGetErrorString.restype = ctypes.c_char_p
+print(f"{v}: cudaGetDeviceCount -> {err} ({cudart.cudaGetErrorString(err).decode()}), {n.value} device(s)")
 EOF
+done
 
 step "hwloc and UCX executables of both variants"
 "$work/venv/bin/lstopo-no-graphics-cu12" --of console | head -5
