@@ -8,7 +8,7 @@ frozen :class:`~farm.recipe.model.Recipe`.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -46,6 +46,9 @@ __all__ = [
 ]
 
 RECIPE_FILE = "recipe.yaml"
+
+#: one sandboxed environment for every recipe: it keeps each expression compiled once
+_TEMPLATES = Templates()
 
 
 class RecipeError(FarmError, ValueError):
@@ -239,7 +242,7 @@ def _origin(d: Mapping[str, Any]) -> Origin:
     )
 
 
-def _python(spec: Mapping[str, Any] | None) -> PythonSpec | None:
+def _python(spec: Mapping[str, Any] | None, pythons: Sequence[str]) -> PythonSpec | None:
     if not spec:
         return None
     return PythonSpec(
@@ -249,6 +252,7 @@ def _python(spec: Mapping[str, Any] | None) -> PythonSpec | None:
         abi3=bool(spec.get("abi3", False)),
         build_requires=_strs(spec.get("build_requires")),
         config_settings=MappingProxyType({str(k): _strs(v) for k, v in (spec.get("config_settings") or {}).items()}),
+        pythons=tuple(pythons),
     )
 
 
@@ -284,7 +288,7 @@ def render(doc: RecipeDocument, pins: Pins, platform: Platform, variant: Mapping
         raise RecipeError(f"{doc.file}:{pos.line}:{pos.col}: {p.message} (run 'farm lint' for every problem)")
     variant = dict(variant if variant is not None else variants(doc, pins)[0])
     picked = options(doc, chosen)
-    r = _Resolver(doc, templates or Templates(), base_context(pins, platform, variant, picked))
+    r = _Resolver(doc, templates or _TEMPLATES, base_context(pins, platform, variant, picked))
     r.evaluate_context()
     data = {k: r.resolve(v, (k,)) for k, v in doc.data.items() if k != "context"}
 
@@ -360,7 +364,7 @@ def render(doc: RecipeDocument, pins: Pins, platform: Platform, variant: Mapping
         static=bool(build.get("static", False)),
         skip=skip,
         updates=MappingProxyType(dict(data.get("updates", {}))),
-        python=_python(data.get("python")),
+        python=_python(data.get("python"), python_versions(doc, pins)),
         cuda=cuda,
         resolved=MappingProxyType(data),
     )
@@ -369,5 +373,4 @@ def render(doc: RecipeDocument, pins: Pins, platform: Platform, variant: Mapping
 def render_all(doc: RecipeDocument, pins: Pins, platform: Platform,
                chosen: Mapping[str, Any] | None = None) -> list[Recipe]:
     """Every variant of ``doc`` on ``platform`` (skipped ones included, marked ``skip``)."""
-    templates = Templates()
-    return [render(doc, pins, platform, v, templates, chosen) for v in variants(doc, pins)]
+    return [render(doc, pins, platform, v, _TEMPLATES, chosen) for v in variants(doc, pins)]

@@ -46,10 +46,16 @@ class Templates:
             autoescape=False,
             keep_trailing_newline=True,
         )
+        # compiled once per text: a catalog's recipes share most expressions (${{ version }})
+        self._expressions: dict[str, Any] = {}
+        self._strings: dict[str, jinja2.Template] = {}
 
     def expression(self, expr: str, context: Mapping[str, Any]) -> Any:
         with _translated(f"'{expr.strip()}'"):
-            return self.env.compile_expression(expr, undefined_to_none=False)(**context)
+            compiled = self._expressions.get(expr)
+            if compiled is None:
+                compiled = self._expressions[expr] = self.env.compile_expression(expr, undefined_to_none=False)
+            return compiled(**context)
 
     def substitute(self, value: Any, context: Mapping[str, Any]) -> Any:
         """Substitute one value: ``"${{ x }}"`` alone keeps x's type, otherwise text."""
@@ -63,7 +69,10 @@ class Templates:
                 raise TemplateError(f"'{name}' is undefined in {value!r}")
             return result
         with _translated(repr(value)):
-            return self.env.from_string(value).render(**context)
+            template = self._strings.get(value)
+            if template is None:
+                template = self._strings[value] = self.env.from_string(value)
+            return template.render(**context)
 
     def condition(self, expr: object, context: Mapping[str, Any]) -> bool:
         if isinstance(expr, bool):
