@@ -7,6 +7,7 @@ Nothing reaches the wheelhouse or the index unless every stage passed.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -61,6 +62,12 @@ def _variant_id(recipe: Recipe) -> str:
 
 
 
+
+
+@functools.lru_cache(maxsize=None)
+def _sha256_of(path: Path, size: int, mtime_ns: int) -> str:
+    """``sha256_file`` once per file version (size and time are part of the key)."""
+    return sha256_file(path)
 
 
 @dataclass(frozen=True)
@@ -161,6 +168,15 @@ class Builder:
         except FetchError as exc:
             raise FetchError(f"{self.catalog.pins.file}: external.{name}: {exc}") from None
 
+    def wheel_sha256(self, dep: HostDependency, wheel: Path) -> str:
+        """A host wheel's sha256: an external one's is its pin (the source cache checked it), a farm
+        wheel's is read once per process (every dependent of GDAL asks for GDAL's)."""
+        ext = self.catalog.pins.external.get(dep.name) if dep.external else None
+        if ext is not None and ext.wheel is not None:
+            return ext.wheel[1]
+        st = wheel.stat()
+        return _sha256_of(wheel, st.st_size, st.st_mtime_ns)
+
     def host_dependencies(self, recipe: Recipe) -> list[tuple[HostDependency, Path | None]]:
         out: list[tuple[HostDependency, Path | None]] = []
         for req in recipe.host:
@@ -204,7 +220,7 @@ class Builder:
         key_file = s.work / "keys" / f"{tag}.json"
         tools = check_tools(recipe, self.catalog.pins.toolchain)
         deps = self.host_dependencies(recipe)
-        dep_wheels = {d.name: (sha256_file(w) if w else d.version) for d, w in deps}
+        dep_wheels = {d.name: (self.wheel_sha256(d, w) if w else d.version) for d, w in deps}
         key, inputs = build_key(recipe, namespace=s.namespace, dependency_wheels=dep_wheels,
                                 toolchain=self.catalog.pins.toolchain, tools=tools)
         if not self.force and key_file.exists():
