@@ -28,7 +28,6 @@ has a more specific platform tag, since installers rank tags before build tags.
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import re
@@ -59,32 +58,81 @@ __all__ = ["PythonPackageKind", "interpreter"]
 _VAR = re.compile(r"\$(\w+)|\$\{(\w+)\}")
 
 
-@functools.lru_cache(maxsize=None)
-def interpreter(version: str) -> str | None:
-    """The CPython ``version`` (``3.11``) of this machine, if it has one that runs.
+_FOUND: dict[str, str | None] = {}
 
-    Asked once per process (``farm build --all`` asks for every variant of every recipe), and
-    without the site module (``-I -S``): a start-up of milliseconds instead of a tenth of a second.
+
+def interpreters(versions: Sequence[str]) -> dict[str, str | None]:
+    """The CPythons ``versions`` (``3.11``) of this machine that run, each asked at most once per process.
+
+    Those not asked yet are asked together, each its own process (a pyenv shim costs a tenth of
+    a second to answer), and without the site module (``-I -S``): ``farm build --all`` asks for
+    every variant of every recipe.
     """
-    exe = shutil.which(f"python{version}")
-    if exe is None or _shim_without_interpreter(Path(exe), version):
-        return None
-    probe = subprocess.run([exe, "-I", "-S", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                           capture_output=True, text=True, check=False)
-    return exe if probe.returncode == 0 and probe.stdout.strip() == version else None
+    pending: dict[str, tuple[str, subprocess.Popen[str]]] = {}
+    for version in dict.fromkeys(versions):
+        if version in _FOUND:
+            continue
+        exe = shutil.which(f"python{version}")
+        if exe is None or _shim_without_interpreter(Path(exe), version):
+            _FOUND[version] = None
+            continue
+        pending[version] = (exe, subprocess.Popen(
+            [exe, "-I", "-S", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, text=True))
+    for version, (exe, probe) in pending.items():
+        out, _ = probe.communicate()
+        _FOUND[version] = exe if probe.returncode == 0 and out.strip() == version else None
+    return {v: _FOUND[v] for v in versions}
+
+
+def interpreter(version: str) -> str | None:
+    """The CPython ``version`` (``3.11``) of this machine, if it has one that runs."""
+    return interpreters([version])[version]
 
 
 def _shim_without_interpreter(exe: Path, version: str) -> bool:
-    """Whether ``exe`` is a pyenv shim no installed version can answer (running it would only fail).
+    """Whether ``exe`` is a pyenv shim that would only fail (running one costs a shell and pyenv's
+    start-up, a tenth of a second, to say so).
 
-    pyenv writes a shim for every executable of every version it ever installed; one of a
-    version removed since, or of a version-manager folder without ``versions/*/bin/python3.X``,
-    costs a shell and pyenv's start-up (a tenth of a second) to say no.
+    pyenv writes a shim for every executable of every version it ever installed, and runs one
+    only from the versions selected (``PYENV_VERSION``, else the nearest ``.python-version``,
+    else ``<root>/version``). When every selected version is an installed folder without
+    ``bin/python3.X``, the shim cannot answer; anything else (``system``, a prefix pyenv would
+    resolve, ``PYENV_DIR``) is left to the shim itself.
     """
     shims = exe.parent
-    if shims.name != "shims" or not (shims.parent / "versions").is_dir():
+    root = shims.parent
+    if shims.name != "shims" or not (root / "versions").is_dir():
         return False
-    return not any((shims.parent / "versions").glob(f"*/bin/python{version}"))
+    if not any((root / "versions").glob(f"*/bin/python{version}")):
+        return True
+    selected = _pyenv_selection(root)
+    if selected is None or not selected:
+        return False
+    if any(name == "system" or not (root / "versions" / name).is_dir() for name in selected):
+        return False
+    return not any((root / "versions" / name / "bin" / f"python{version}").exists() for name in selected)
+
+
+def _pyenv_selection(root: Path) -> list[str] | None:
+    """The versions pyenv would run a shim from; None where that depends on more than these files."""
+    if "PYENV_DIR" in os.environ:
+        return None
+    if os.environ.get("PYENV_VERSION"):
+        return os.environ["PYENV_VERSION"].replace(":", " ").split()
+    here = Path.cwd()
+    for folder in (here, *here.parents):
+        local = folder / ".python-version"
+        if local.is_file():
+            return _version_file(local)
+    default = root / "version"
+    return _version_file(default) if default.is_file() else ["system"]
+
+
+def _version_file(path: Path) -> list[str]:
+    """A pyenv version file's names (one per line or space-separated; ``#`` comments)."""
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    return [word for line in lines for word in line.split("#", 1)[0].split()]
 
 
 def _interpreter_of(recipe: Recipe, error: type[FarmError]) -> str:
@@ -138,7 +186,9 @@ class PythonPackageKind:
         version = str(recipe.variant.get("python", ""))
         if not version:
             return "no CPython of recipes/pins.yaml's python list is in the recipe's python.requires range"
-        if interpreter(version) is None:
+        # every CPython the recipe's variants use, asked together on the first variant
+        found = interpreters([version, *(recipe.python.pythons if recipe.python else ())])
+        if found[version] is None:
             return f"python{version} is not installed on this machine"
         return None
 

@@ -147,6 +147,8 @@ class PythonSpec:
     build_requires: tuple[str, ...] = ()
     #: PEP 517 config settings passed to the backend (a key given several values is passed once per value)
     config_settings: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    #: the CPythons of ``pins.python`` the recipe's variants are made for
+    pythons: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

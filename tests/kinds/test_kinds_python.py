@@ -159,3 +159,25 @@ def test_a_pyenv_shim_of_a_missing_version_is_not_run(tmp_path: Path) -> None:
     assert _shim_without_interpreter(tmp_path / "shims" / "python3.12", "3.12")
     assert not _shim_without_interpreter(tmp_path / "shims" / "python3.11", "3.11")
     assert not _shim_without_interpreter(Path("/usr/bin/python3.12"), "3.12")  # not a shim: ask it
+
+
+def test_a_pyenv_shim_of_an_installed_but_unselected_version_is_not_run(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from farm.kinds.python import _shim_without_interpreter
+
+    (tmp_path / "shims").mkdir()
+    for version in ("3.11.7", "3.12.1"):
+        (tmp_path / "versions" / version / "bin").mkdir(parents=True)
+        (tmp_path / "versions" / version / "bin" / f"python{version[:4]}").write_text("")
+    monkeypatch.delenv("PYENV_DIR", raising=False)
+    monkeypatch.setenv("PYENV_VERSION", "3.11.7")
+    assert _shim_without_interpreter(tmp_path / "shims" / "python3.12", "3.12")  # pyenv would refuse it
+    assert not _shim_without_interpreter(tmp_path / "shims" / "python3.11", "3.11")
+    monkeypatch.setenv("PYENV_VERSION", "3.11.7:3.12.1")
+    assert not _shim_without_interpreter(tmp_path / "shims" / "python3.12", "3.12")
+    monkeypatch.setenv("PYENV_VERSION", "system")  # the machine's own: only running it tells
+    assert not _shim_without_interpreter(tmp_path / "shims" / "python3.12", "3.12")
+    monkeypatch.delenv("PYENV_VERSION")
+    (tmp_path / "version").write_text("3.11.7  # the global one\n")
+    monkeypatch.chdir(tmp_path / "versions")
+    assert _shim_without_interpreter(tmp_path / "shims" / "python3.12", "3.12")
