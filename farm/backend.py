@@ -17,12 +17,13 @@ from typing import Any
 __all__ = ["build_sdist", "build_wheel", "get_requires_for_build_wheel"]
 
 
-def _project() -> tuple[str, Path]:
+def _project() -> tuple[str, Path, dict[str, str]]:
     data = tomllib.loads(Path("pyproject.toml").read_text(encoding="utf-8"))
     farm = data.get("tool", {}).get("farm", {})
     if "recipe" not in farm:
         raise ValueError("pyproject.toml: [tool.farm] needs 'recipe' (write it with 'farm cibw RECIPE')")
-    return str(farm["recipe"]), (Path.cwd() / str(farm.get("root", "."))).resolve()
+    chosen = {str(k): str(v) for k, v in dict(farm.get("variant", {})).items()}
+    return str(farm["recipe"]), (Path.cwd() / str(farm.get("root", "."))).resolve(), chosen
 
 
 def get_requires_for_build_wheel(config_settings: dict[str, Any] | None = None) -> list[str]:
@@ -36,10 +37,14 @@ def build_wheel(wheel_directory: str, config_settings: dict[str, Any] | None = N
     from farm.kinds import kind_of
     from farm.settings import load_settings
 
-    name, root = _project()
+    name, root, chosen = _project()
     settings = load_settings(root)
     builder = Builder(settings, Catalog.from_settings(settings), test=False)
-    variants = builder.catalog.variants_of(name)
+    # [tool.farm] variant picks one wheel of several (cuda = "13"); the kind picks among the rest
+    variants = [v for v in builder.catalog.variants_of(name)
+                if all(str(v.variant.get(k)) == value for k, value in chosen.items())]
+    if not variants:
+        raise ValueError(f"pyproject.toml: [tool.farm] variant {chosen} matches no variant of {name}")
     recipe = kind_of(variants[0]).backend_variant(variants, "%d.%d" % sys.version_info[:2])
     packed = builder.pack_only(recipe)
     target = Path(wheel_directory) / packed.name

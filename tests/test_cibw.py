@@ -60,3 +60,20 @@ def test_the_backend_builds_the_variant_of_the_running_cpython() -> None:
     assert kind.backend_variant(variants, "3.13").variant["python"] == "3.13"
     with pytest.raises(BuildFailed, match="not 3.9"):
         kind.backend_variant(variants, "3.9")
+
+
+def test_one_project_per_cuda_major(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "cibw" / "ucx-cu13"
+    subprocess.run([sys.executable, "-m", "farm", "cibw", "ucx", "--variant", "cuda=13", "--output-dir", str(out),
+                    "--root", str(ROOT)], check=True, capture_output=True)
+    config = tomllib.loads((out / "pyproject.toml").read_text())
+    assert config["project"]["name"] == "wheelfarm-ucx-cu13"
+    assert config["tool"]["farm"]["variant"] == {"cuda": "13"}
+    repair = config["tool"]["cibuildwheel"]["repair-wheel-command"]
+    # NVIDIA's runtime and the driver's libraries are linked, never grafted
+    assert all(f"--exclude {so}" in repair for so in ("libcudart.so.13", "libcuda.so.1", "libnvidia-ml.so.1"))
+    assert "wheelfarm.ucx_cu13" in config["tool"]["cibuildwheel"]["test-command"]
+    from farm import backend
+
+    monkeypatch.chdir(out)
+    assert backend._project()[2] == {"cuda": "13"}

@@ -34,6 +34,7 @@ from farm.errors import FarmError
 from farm.graph import CycleError
 from farm.pins import Pins, load_pins
 from farm.recipe.render import RecipeDocument, discover, read_document
+from farm.recipe.model import Recipe
 
 __all__ = ["FORMAT", "Change", "CiPlan", "MatrixEntry", "PlanError", "Snapshot", "github_output", "plan_change",
            "read_snapshot", "recipe_keys"]
@@ -90,10 +91,20 @@ class MatrixEntry:
     image: str | None
     #: the build key over every declared input (recipe files, pins, toolchain, the dependencies' keys)
     key: str
+    #: where a recipe's variants are distinct wheels (its CUDA majors, OpenBLAS's interfaces), the one
+    #: this job builds, as ``farm cibw --variant`` takes it (``cuda=13``); empty: the recipe has one wheel
+    variant: str = ""
+
+    @property
+    def tag(self) -> str:
+        """The job's name in artifacts and folders: the recipe, and its variant where it has several."""
+        return self.recipe + ("-" + self.variant.replace("=", "").replace(",", "-") if self.variant else "")
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"wave": self.wave, "recipe": self.recipe, "platform": self.platform, "os": self.os,
-                               "arch": self.arch, "runner": self.runner, "key": self.key}
+                               "arch": self.arch, "runner": self.runner, "key": self.key, "tag": self.tag}
+        if self.variant:
+            out["variant"] = self.variant
         if self.image:
             out["image"] = self.image
         return out
@@ -145,7 +156,7 @@ class CiPlan:
             waves = tuple(tuple(str(n) for n in w) for w in data["waves"])
             matrix = tuple(
                 MatrixEntry(int(e["wave"]), str(e["recipe"]), str(e["platform"]), str(e["os"]), str(e["arch"]),
-                            str(e["runner"]), e.get("image"), str(e["key"]))
+                            str(e["runner"]), e.get("image"), str(e["key"]), str(e.get("variant", "")))
                 for e in data["matrix"]
             )
             plan = cls(
@@ -257,6 +268,21 @@ def recipe_keys(catalog: Catalog, names: Iterable[str], namespace: str) -> dict[
     return keys
 
 
+def _wheels(variants: Sequence[Recipe]) -> list[str]:
+    """One ``--variant`` per distinct wheel among a recipe's variants (``[""]`` when it makes one).
+
+    Variants of one distribution (a Python package's CPythons) are one job, which cibuildwheel
+    splits itself; variants that are distinct wheels (``<name>-cu12``, ``-cu13``) are one job each.
+    """
+    by_package: dict[str, Recipe] = {}
+    for r in variants:
+        if not r.skip:
+            by_package.setdefault(r.package, r)
+    if len(by_package) <= 1:
+        return [""]
+    return [",".join(f"{k}={v}" for k, v in sorted(r.variant.items()) if k != "python") for r in by_package.values()]
+
+
 def _matrix(snapshot: Snapshot, waves: Sequence[Sequence[str]], platforms: Sequence[CiPlatform],
             namespace: str) -> tuple[list[MatrixEntry], list[tuple[str, str]]]:
     entries: list[MatrixEntry] = []
@@ -270,8 +296,9 @@ def _matrix(snapshot: Snapshot, waves: Sequence[Sequence[str]], platforms: Seque
                 if all(r.skip for r in catalog.variants_of(name)):
                     skipped.append((name, ci.name))
                     continue
-                entries.append(MatrixEntry(number, name, ci.name, ci.platform.os, ci.platform.arch, ci.runner,
-                                           ci.image, keys[name]))
+                for variant in _wheels(catalog.variants_of(name)):
+                    entries.append(MatrixEntry(number, name, ci.name, ci.platform.os, ci.platform.arch, ci.runner,
+                                               ci.image, keys[name], variant))
     entries.sort(key=lambda e: (e.wave, e.recipe, e.platform))
     return entries, sorted(skipped)
 

@@ -156,3 +156,18 @@ def test_the_command_prints_json_and_names_a_bad_range(farm: Path) -> None:
     missing = subprocess.run([sys.executable, "-m", "farm", "ci", "plan", "nope..HEAD", "--root", str(farm)],
                              capture_output=True, text=True)
     assert missing.returncode == 1 and "no commit 'nope'" in missing.stderr
+
+
+def test_variants_that_are_distinct_wheels_are_one_job_each() -> None:
+    from farm.catalog import Catalog
+    from farm.ci.plan import MatrixEntry, _wheels
+
+    root = Path(__file__).resolve().parents[2]
+    catalog = Catalog.from_settings(load_settings(root))
+    assert _wheels(catalog.variants_of("ucx")) == ["cuda=12", "cuda=13"]  # wheelfarm-ucx-cu12, -cu13
+    assert _wheels(catalog.variants_of("openblas")) == ["interface=lp64", "interface=ilp64"]
+    assert _wheels(catalog.variants_of("shapely")) == [""]  # one distribution; cibuildwheel splits the CPythons
+    entry = MatrixEntry(2, "ucx", "linux-x86_64", "linux", "x86_64", "ubuntu-24.04", "manylinux_2_28", "k", "cuda=13")
+    assert entry.tag == "ucx-cuda13" and entry.to_json()["variant"] == "cuda=13"
+    plain = MatrixEntry(1, "zlib", "linux-x86_64", "linux", "x86_64", "ubuntu-24.04", None, "k")
+    assert plain.tag == "zlib" and "variant" not in plain.to_json()
