@@ -73,3 +73,28 @@ def test_one_recipe_linted_alone_knows_the_recipes_beside_it() -> None:
     """``farm lint recipes/starpu`` must not call its host dependencies (fftw, hwloc) unknown."""
     found = lint_paths([ROOT / "recipes" / "starpu"], load_pins(ROOT / "recipes" / "pins.yaml"))
     assert [d.format() for d in found] == []
+
+
+def test_update_sources_are_checked() -> None:
+    pins = load_pins(ROOT / "recipes" / "pins.yaml")
+    file = ROOT / "recipes" / "hwloc" / "recipe.yaml"
+    text = file.read_text()
+    no_suites = text.replace("  suites: [bookworm, trixie, forky]\n", "")
+    assert [d.message for d in lint_text(no_suites, file, pins) if d.code == "F026"] == [
+        "updates.debian needs suites (e.g. [bookworm, trixie, forky])"]
+    two = text.replace("  debian: hwloc\n", "  debian: hwloc\n  github: open-mpi/hwloc\n")
+    assert any("updates names github and debian" in d.message for d in lint_text(two, file, pins) if d.code == "F026")
+    bad = text.replace("  debian: hwloc\n", "  debian: hwloc\n  pattern: '^2\\.(9'\n")
+    found = [d for d in lint_text(bad, file, pins) if d.code == "F026"]
+    assert found and "not a regular expression" in found[0].message
+
+
+def test_cuda_majors_and_components_are_checked() -> None:
+    pins = load_pins(ROOT / "recipes" / "pins.yaml")
+    file = ROOT / "recipes" / "hwloc" / "recipe.yaml"
+    text = file.read_text()
+    found = lint_text(text.replace('cuda: ["12", "13"]', 'cuda: ["11", "13"]')
+                      .replace("cuda: [runtime, nvml]", "cuda: [runtime, cublasx]"), file, pins)
+    messages = [(d.line, d.message) for d in found if d.code == "F027"]
+    assert any(m.startswith("CUDA 11 is not in recipes/pins.yaml") for _, m in messages), messages
+    assert any("CUDA 13 has no component 'cublasx'" in m for _, m in messages), messages

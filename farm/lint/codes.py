@@ -55,6 +55,11 @@ CODES: dict[str, Code] = {
              "add build.script, or a 'python' section if the recipe builds a Python package from its sdist"),
         Code("F025", _E, "python range builds nothing",
              "write python.requires as a PEP 440 range that admits a version of recipes/pins.yaml's python list"),
+        Code("F026", _E, "update source incomplete",
+             "name one source under 'updates' (github, pypi, url or debian); debian needs suites, and a "
+             "pattern must be a regular expression"),
+        Code("F027", _E, "unknown CUDA major or component",
+             "use the majors of recipes/pins.yaml's cuda section and their components (or nvcc)"),
         Code("H101", _H, "no homepage", "add about.homepage"),
         Code("H102", _H, "summary style", "keep about.summary to one line under 80 characters, no final period"),
         Code("H103", _H, "insecure URL", "use https:// for downloads"),

@@ -11,6 +11,7 @@ from typing import Any
 from packaging.licenses import InvalidLicenseExpression, canonicalize_license_expression
 from packaging.version import InvalidVersion, Version
 
+from farm.cuda import COMPILER
 from farm.graph import Graph
 from farm.locate import Path_, YamlError, load_yaml
 from farm.pins import Pins
@@ -131,6 +132,8 @@ class _RecipeLint:
         self.check_about(data, value_at)
         self.check_test(data)
         self.check_python(data)
+        self.check_updates(data)
+        self.check_cuda(data)
         if "python" in data:
             pass  # a Python package provides no libraries to other recipes
         elif not isinstance(data.get("provides"), dict) or not data["provides"].get("sonames"):
@@ -205,6 +208,46 @@ class _RecipeLint:
                          f"none of {', '.join(self.pins.python) or 'the (empty) python list'} in recipes/pins.yaml")
         except RecipeError as exc:
             self.add("F025", ("python", "requires"), str(exc).split(": ", 1)[-1])
+
+    def check_updates(self, data: dict[str, Any]) -> None:
+        updates = data.get("updates")
+        if not isinstance(updates, dict):
+            return
+        sources = [k for k in ("github", "pypi", "url", "debian") if k in updates]
+        if len(sources) != 1:
+            self.add("F026", ("updates",), f"updates names {' and '.join(sources) or 'no source'}; name exactly one")
+        if "debian" in updates and not updates.get("suites"):
+            self.add("F026", ("updates", "debian"), "updates.debian needs suites (e.g. [bookworm, trixie, forky])")
+        if "suites" in updates and "debian" not in updates:
+            self.add("F026", ("updates", "suites"), "updates.suites is read only with updates.debian")
+        pattern = updates.get("pattern")
+        if isinstance(pattern, str):
+            try:
+                compiled = re.compile(pattern)
+            except re.error as exc:
+                self.add("F026", ("updates", "pattern"), f"updates.pattern is not a regular expression: {exc}")
+            else:
+                if "debian" not in updates and compiled.groups != 1:
+                    self.add("F026", ("updates", "pattern"),
+                             f"updates.pattern must capture the version in one group, it has {compiled.groups}")
+
+    def check_cuda(self, data: dict[str, Any]) -> None:
+        build = data.get("build")
+        majors = build.get("cuda") if isinstance(build, dict) else None
+        reqs = data.get("requirements")
+        components = reqs.get("cuda") if isinstance(reqs, dict) else None
+        if components and not majors:
+            self.add("F027", ("requirements", "cuda"), "requirements.cuda is read only with build.cuda")
+        for i, major in enumerate(majors if isinstance(majors, list) else []):
+            kit = self.pins.cuda.get(str(major))
+            if kit is None:
+                self.add("F027", ("build", "cuda", i), f"CUDA {major} is not in recipes/pins.yaml "
+                         f"(known: {', '.join(sorted(self.pins.cuda)) or 'none'})")
+                continue
+            for j, component in enumerate(components if isinstance(components, list) else []):
+                if component != COMPILER and str(component) not in kit.components:
+                    self.add("F027", ("requirements", "cuda", j), f"CUDA {major} has no component {component!r} "
+                             f"(known: {', '.join(sorted(kit.components))}, {COMPILER})")
 
     def check_requirements(self, data: dict[str, Any], value: Any) -> None:
         reqs = data.get("requirements")
