@@ -28,6 +28,7 @@ has a more specific platform tag, since installers rank tags before build tags.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -133,6 +134,13 @@ def _version_file(path: Path) -> list[str]:
     """A pyenv version file's names (one per line or space-separated; ``#`` comments)."""
     lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     return [word for line in lines for word in line.split("#", 1)[0].split()]
+
+
+@functools.lru_cache(maxsize=None)
+def _base_prefix(python: str) -> str:
+    """``sys.base_prefix`` of the interpreter ``python`` (a venv's is its base interpreter's)."""
+    return subprocess.run([python, "-I", "-c", "import sys; print(sys.base_prefix)"], capture_output=True, text=True,
+                          check=True).stdout.strip()
 
 
 def _interpreter_of(recipe: Recipe, error: type[FarmError]) -> str:
@@ -256,8 +264,7 @@ class PythonPackageKind:
                                 tools=job.tools, cpu_count=job.cpu_count, caller_env=job.caller_env,
                                 indirect_roots=job.indirect_roots)
         # the interpreter's headers are named by __FILE__ in their inline functions' asserts: map them too
-        base = subprocess.run([str(venv / "bin" / "python"), "-c", "import sys; print(sys.base_prefix)"],
-                              capture_output=True, text=True, check=True).stdout.strip()
+        base = _base_prefix(str(venv / "bin" / "python"))
         for key in ("CFLAGS", "CXXFLAGS"):
             env[key] = f"{env[key]} -ffile-prefix-map={base}=python"
         bins = [str(d / "bin") for d in (*job.dep_roots, *job.indirect_roots) if (d / "bin").is_dir()]
@@ -335,15 +342,17 @@ class PythonPackageKind:
     @staticmethod
     def _unname_build_tree(job: Job, root: Path) -> None:
         """Text files that recorded the build tree (numpy's ``__config__.py`` keeps its BLAS's include
-        and lib folders) name it ``[build tree]`` instead: the path means nothing on a user's machine."""
-        names = sorted({str(job.tree.root), str(job.tree.root.resolve())}, key=len, reverse=True)
-        needles = [n.encode() for n in names]
+        and lib folders, and the compile flags) name it ``[build tree]`` instead, and the build's
+        interpreter (its ``-ffile-prefix-map``) ``[python]``: the paths mean nothing on a user's machine."""
+        names = {name: b"[build tree]" for name in (str(job.tree.root), str(job.tree.root.resolve()))}
+        names[_base_prefix(_interpreter_of(job.recipe, PackError))] = b"[python]"
+        needles = sorted(((n.encode(), label) for n, label in names.items()), key=lambda p: len(p[0]), reverse=True)
         for path in sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink()):
             data = path.read_bytes()
-            if not any(n in data for n in needles) or read_elf(path) is not None:
+            if not any(n in data for n, _ in needles) or read_elf(path) is not None:
                 continue
-            for needle in needles:
-                data = data.replace(needle, b"[build tree]")
+            for needle, label in needles:
+                data = data.replace(needle, label)
             path.write_bytes(data)
 
     @staticmethod
