@@ -41,6 +41,7 @@ import platform
 import re
 import subprocess
 import sys
+import tempfile
 import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
@@ -51,14 +52,25 @@ from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from farm.cuda import SYSTEM_PREFIXES  # noqa: E402
 from farm.elf import read_elf_bytes  # noqa: E402
 
 MAJORS = ("cu12", "cu13")
 ANCHOR_VERSION = "1.22.0"
 DEFAULT_CACHE = Path.home() / ".cache" / "wheelfarm" / "benchmarks"
-#: byte strings that only a build machine's file system has
-BUILD_MARKERS = (b"/__w/", b"/tmp/", b"/home/", b"/root/", b"/build/", b"/opt/conda", b"/pyenv/",
-                 b"/usr/local/cuda")
+#: where build trees live on any builder: GitHub Actions' workspace, user homes, a chroot's /build,
+#: conda's prefix, the temporary folder
+_BUILD_ROOTS = ("/__w/", "/home/", "/build/", "/opt/conda", "/tmp/")
+
+
+def _build_markers() -> tuple[bytes, ...]:
+    """Byte strings that only a build machine's file system has: the usual build roots, the home and
+    temporary folders of whoever runs this, and a system CUDA toolkit's prefixes (the farm's own list)."""
+    here = (str(Path.home()).rstrip("/") + "/", tempfile.gettempdir().rstrip("/") + "/")
+    return tuple(dict.fromkeys(m.encode() for m in (*_BUILD_ROOTS, *here, *SYSTEM_PREFIXES)))
+
+
+BUILD_MARKERS = _build_markers()
 #: text members scanned for BUILD_MARKERS (besides anything starting with "#!")
 TEXT_SUFFIXES = (".pc", ".cmake", ".la", ".sh")
 #: DT_RUNPATH / DT_RPATH entries that are the system's own library folders, not a build's

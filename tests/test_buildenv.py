@@ -22,7 +22,7 @@ def test_environment_is_scrubbed_and_points_at_host_wheels(tmp_path: Path) -> No
     dep = tree.host / "wheelfarm" / "zlib"
     env = build_environment(recipe(), tree, namespace="wheelfarm", dep_roots=[dep], tools={"c-compiler": "/usr/bin/cc"},
                             cpu_count=2, caller_env={"GITHUB_TOKEN": "secret", "AWS_SECRET_ACCESS_KEY": "x",
-                                                     "LANG": "C.UTF-8", "HOME": "/root"})
+                                                     "LANG": "C.UTF-8", "HOME": "/home/someone"})
     assert "GITHUB_TOKEN" not in env and "AWS_SECRET_ACCESS_KEY" not in env
     assert not any("secret" in v for v in env.values())
     assert env["HOME"] == str(tree.home) and env["PREFIX"] == str(tree.prefix) and env["CPU_COUNT"] == "2"

@@ -113,9 +113,10 @@ def test_build_dirs_and_marker_paths() -> None:
     assert not cuda_size._is_build_dir("/usr/lib64")
     assert not cuda_size._is_build_dir("/lib/aarch64-linux-gnu")
     assert cuda_size._is_build_dir("/opt/vendor/lib")
-    assert cuda_size._is_build_dir("/root/.local/lib")
-    text = b'prefix="/home/ci/x" ${prefix}/build/y -L/opt/conda/lib lib/tmp/z -Wl,-rpath,/pyenv/lib\n'
-    assert cuda_size._marker_paths(text) == ["/home/ci/x", "/opt/conda/lib", "/pyenv/lib"]
+    home_lib = str(Path.home() / ".local" / "lib")
+    assert cuda_size._is_build_dir(home_lib)
+    text = f'prefix="/home/ci/x" ${{prefix}}/build/y -L/opt/conda/lib lib/tmp/z -Wl,-rpath,{home_lib}\n'.encode()
+    assert cuda_size._marker_paths(text) == ["/home/ci/x", "/opt/conda/lib", home_lib]
 
 
 def _farm(tmp_path: Path, elf: bytes, ours: dict[str, bytes]) -> tuple[Path, Path]:
