@@ -304,7 +304,7 @@ class Builder:
                 wheel = self.external_wheel(name)
                 if wheel is None:
                     raise BuildError(f"{self.catalog.pins.file}: external.{name} needs a wheel (file, sha256) "
-                                     "to be installed as CUDA {toolkit.major}'s compiler")
+                                     f"to be installed as CUDA {toolkit.major}'s compiler")
                 install_wheel(wheel, tree.host)
             if toolkit.compiler_debian is not None:
                 from farm.debtools import DebianTools, nvcc_path, tool_prefix
