@@ -110,6 +110,13 @@ class CudaToolkit:
                             f"{', '.join(sorted(self.components))}); add it under cuda.{self.major}.components"
                             ) from None
 
+    def unknown_components(self, components: Sequence[str]) -> list[tuple[int, str]]:
+        """(index, message) for each of a recipe's ``requirements.cuda`` this major does not know."""
+        known = ", ".join([*sorted(self.components), COMPILER])
+        return [(i, f"CUDA {self.major} has no component {c!r} (known: {known}); add it under "
+                    f"cuda.{self.major}.components in pins.yaml")
+                for i, c in enumerate(components) if c != COMPILER and c not in self.components]
+
     def wheel_of_all(self, components: Iterable[str]) -> tuple[str, ...]:
         return tuple(dict.fromkeys(w for c in components for w in self.wheel_of(c)))
 

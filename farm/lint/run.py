@@ -11,7 +11,6 @@ from typing import Any
 from packaging.licenses import InvalidLicenseExpression, canonicalize_license_expression
 from packaging.version import InvalidVersion, Version
 
-from farm.cuda import COMPILER
 from farm.graph import Graph
 from farm.locate import Path_, YamlError, load_yaml
 from farm.pins import Pins
@@ -244,10 +243,9 @@ class _RecipeLint:
                 self.add("F027", ("build", "cuda", i), f"CUDA {major} is not in recipes/pins.yaml "
                          f"(known: {', '.join(sorted(self.pins.cuda)) or 'none'})")
                 continue
-            for j, component in enumerate(components if isinstance(components, list) else []):
-                if component != COMPILER and str(component) not in kit.components:
-                    self.add("F027", ("requirements", "cuda", j), f"CUDA {major} has no component {component!r} "
-                             f"(known: {', '.join(sorted(kit.components))}, {COMPILER})")
+            wanted = [str(c) for c in components] if isinstance(components, list) else []
+            for j, message in kit.unknown_components(wanted):
+                self.add("F027", ("requirements", "cuda", j), message)
 
     def check_requirements(self, data: dict[str, Any], value: Any) -> None:
         reqs = data.get("requirements")

@@ -265,11 +265,8 @@ def _cuda(r: _Resolver, pins: Pins, variant: Mapping[str, Any], reqs: Mapping[st
         raise r.fail(("build", "cuda"), f"CUDA {major} is not in pins.yaml (known: {', '.join(sorted(pins.cuda)) or 'none'}); "
                                         "add it under cuda, or drop it from build.cuda")
     wanted = _strs(reqs.get("cuda"))
-    for i, component in enumerate(wanted):
-        if component != COMPILER and component not in toolkit.components:
-            raise r.fail(("requirements", "cuda", i),
-                         f"CUDA {major} has no component {component!r} (known: {', '.join(sorted(toolkit.components))}, "
-                         f"{COMPILER}); add it under cuda.{major}.components in pins.yaml")
+    for i, message in toolkit.unknown_components(wanted)[:1]:
+        raise r.fail(("requirements", "cuda", i), message)
     for wheel in toolkit.wheel_of_all(c for c in wanted if c != COMPILER):
         if wheel not in pins.external:
             raise r.fail(("requirements", "cuda"), f"pins.yaml's cuda.{major} names {wheel}, which is not under external")
