@@ -359,6 +359,7 @@ class Builder:
                          *(p.allowed_libraries if (p := self.catalog.pins.platforms.get(recipe.platform.name)) else ())],
                 forbidden=[str(s.work), str(tree.root), str(s.root), str(s.cache), os.path.expanduser("~/")],
                 farm_libraries=self.farm_libraries(recipe), never_shipped=self.never_shipped(),
+                grafts=recipe.grafts, build_line=self._line(recipe, ("build", "grafts")),
             )
             if report.errors:
                 raise LinkError(f"{recipe.name}: link check failed:\n" + "\n".join("  " + e for e in report.errors))
@@ -400,10 +401,10 @@ class Builder:
         return out
 
     def _host_line(self, recipe: Recipe) -> str:
-        doc = self.catalog.document(self.catalog.name_of(recipe))
-        pos = doc.located.locations.of(("requirements", "host"))
-        if ("requirements", "host") not in doc.located.locations.values:
-            pos = doc.located.locations.of(("requirements",))
-        return f"{pos.line}"
+        return self._line(recipe, ("requirements", "host"))
+
+    def _line(self, recipe: Recipe, key: tuple[str, ...]) -> str:
+        """The recipe line of ``key``, or of the nearest enclosing key the recipe has."""
+        return f"{self.catalog.document(self.catalog.name_of(recipe)).located.locations.of(key).line}"
 
 

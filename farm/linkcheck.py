@@ -28,7 +28,8 @@ class LinkReport:
 def check_wheel(wheel: Path, work: Path, *, recipe: str, recipe_file: Path, host_line: str,
                 providers: Mapping[str, Sequence[str]], allowed: Iterable[str],
                 forbidden: Iterable[str], farm_libraries: Mapping[str, str] | None = None,
-                never_shipped: Mapping[str, str] | None = None) -> LinkReport:
+                never_shipped: Mapping[str, str] | None = None, grafts: Iterable[str] = (),
+                build_line: str = "") -> LinkReport:
     """``providers``: host dependency name -> sonames its wheel provides.
 
     ``forbidden``: strings (build paths) that must appear in no shipped file.
@@ -41,6 +42,7 @@ def check_wheel(wheel: Path, work: Path, *, recipe: str, recipe_file: Path, host
     stems = {_stem(soname): name for soname, name in (farm_libraries or {}).items()}
     foreign = {_stem(soname): owner for soname, owner in (never_shipped or {}).items()}
     allowed_set = set(allowed)
+    grafted = {_stem(g) for g in grafts}
     by_soname = {s: dep for dep, sonames in providers.items() for s in sonames}
     used: set[str] = set()
     errors: list[str] = []
@@ -52,10 +54,11 @@ def check_wheel(wheel: Path, work: Path, *, recipe: str, recipe_file: Path, host
         for member in members:
             rel = member.filename
             top = PurePosixPath(rel).parts[0]
-            if top.endswith(".libs") and not top.endswith(".dist-info"):
+            if top.endswith(".libs") and _stem(PurePosixPath(rel).name) not in grafted:
                 errors.append(f"{rel} was grafted by auditwheel from the build machine; build that library as a "
-                              f"recipe and add it to requirements.host ({recipe_file}:{host_line}), or turn off "
-                              "the part of the build that links it")
+                              f"recipe and add it to requirements.host ({recipe_file}:{host_line}), turn off "
+                              "the part of the build that links it, or, for a toolchain runtime no recipe "
+                              f"builds, name its soname and the reason under build.grafts ({recipe_file}:{build_line})")
                 continue
             data = zf.read(member)
             for needle in needles:

@@ -52,3 +52,16 @@ def test_a_library_grafted_from_the_build_machine_fails(tmp_path: Path) -> None:
                          host_line="12", providers={"foo": ["libfoo.so.1"]}, allowed=["libc.so.6"], forbidden=[])
     assert any(e.startswith("wheelfarm_bar.libs/libtinfo-5c197479.so.6.4 was grafted by auditwheel") and
                "recipes/bar/recipe.yaml:12" in e for e in report.errors), report.errors
+
+
+def test_a_declared_graft_passes_and_only_that_one(tmp_path: Path) -> None:
+    wheel = make_wheel(tmp_path, rpath="$ORIGIN")
+    with zipfile.ZipFile(wheel, "a") as zf:
+        zf.write(tmp_path / "libfoo.so.1", "wheelfarm_bar.libs/libgfortran-040039e1.so.5.0.0")
+        zf.write(tmp_path / "libfoo.so.1", "wheelfarm_bar.libs/libtinfo-5c197479.so.6.4")
+    report = check_wheel(wheel, tmp_path / "work", recipe="bar", recipe_file=Path("recipes/bar/recipe.yaml"),
+                         host_line="12", providers={"foo": ["libfoo.so.1"]}, allowed=["libc.so.6"], forbidden=[],
+                         grafts=["libgfortran.so.5"], build_line="20")
+    assert len(report.errors) == 1, report.errors
+    assert report.errors[0].startswith("wheelfarm_bar.libs/libtinfo-5c197479.so.6.4 was grafted")
+    assert "build.grafts (recipes/bar/recipe.yaml:20)" in report.errors[0]

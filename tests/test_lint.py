@@ -98,3 +98,13 @@ def test_cuda_majors_and_components_are_checked() -> None:
     messages = [(d.line, d.message) for d in found if d.code == "F027"]
     assert any(m.startswith("CUDA 11 is not in recipes/pins.yaml") for _, m in messages), messages
     assert any("CUDA 13 has no component 'cublasx'" in m for _, m in messages), messages
+
+
+def test_a_graft_needs_a_soname_and_a_reason() -> None:
+    pins = load_pins(ROOT / "recipes" / "pins.yaml")
+    file = ROOT / "recipes" / "scipy" / "recipe.yaml"
+    text = file.read_text()
+    assert not [d for d in lint_text(text, file, pins) if d.code == "F028"]
+    bad = text.replace("  grafts:\n", "  grafts:\n    libfoo.so.1: ''\n    gfortran: runtime\n")
+    messages = sorted(d.message for d in lint_text(bad, file, pins) if d.code == "F028")
+    assert messages == ["build.grafts gives no reason for libfoo.so.1", "build.grafts key 'gfortran' is not a soname"]

@@ -60,6 +60,8 @@ CODES: dict[str, Code] = {
              "pattern must be a regular expression"),
         Code("F027", _E, "unknown CUDA major or component",
              "use the majors of recipes/pins.yaml's cuda section and their components (or nvcc)"),
+        Code("F028", _E, "graft without a reason",
+             "name the library by its soname (libgfortran.so.5) and say why no recipe provides it"),
         Code("H101", _H, "no homepage", "add about.homepage"),
         Code("H102", _H, "summary style", "keep about.summary to one line under 80 characters, no final period"),
         Code("H103", _H, "insecure URL", "use https:// for downloads"),

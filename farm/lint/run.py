@@ -192,6 +192,12 @@ class _RecipeLint:
         if isinstance(script, str) and "\n" not in script and " " not in script and script.endswith(".sh"):
             if not (self.doc.folder / script).is_file():
                 self.add("F018", ("build", "script"), f"build script {script!r} not found in {self.doc.folder}")
+        grafts = build.get("grafts")
+        for soname, why in (grafts.items() if isinstance(grafts, dict) else ()):
+            if not re.fullmatch(r"lib[\w+.-]+\.so(\.\d+)*", str(soname)):
+                self.add("F028", ("build", "grafts", soname), f"build.grafts key {soname!r} is not a soname")
+            elif not str(why or "").strip():
+                self.add("F028", ("build", "grafts", soname), f"build.grafts gives no reason for {soname}")
 
     def check_python(self, data: dict[str, Any]) -> None:
         build = data.get("build")

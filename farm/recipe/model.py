@@ -174,6 +174,9 @@ class Recipe:
     env: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     rtld: str = "local"
     static: bool = False
+    # soname -> why: libraries of the build machine auditwheel may copy into the wheel (a
+    # toolchain runtime no recipe builds); any other grafted library fails the link check
+    grafts: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     skip: bool = False
     updates: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     #: set for a recipe that builds a Python package from its sdist (see farm.kinds)

@@ -359,6 +359,7 @@ def render(doc: RecipeDocument, pins: Pins, platform: Platform, variant: Mapping
         env=MappingProxyType({str(k): str(v) for k, v in build.get("env", {}).items()}),
         rtld=build.get("rtld", "local"),
         static=bool(build.get("static", False)),
+        grafts=MappingProxyType({str(k): str(v) for k, v in build.get("grafts", {}).items()}),
         skip=skip,
         updates=MappingProxyType(dict(data.get("updates", {}))),
         python=_python(data.get("python"), python_versions(doc, pins)),

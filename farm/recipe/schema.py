@@ -360,6 +360,7 @@ RECIPE = Obj(
                 "env": MapOf(Scalar(), "extra environment variables for the build script"),
                 "rtld": Str("how load_library() loads the libraries", enum=("local", "global")),
                 "static": Bool("keep static archives in the wheel"),
+                "grafts": MapOf(Str(), "libraries of the build machine that repair may copy into the wheel, soname: why no recipe provides it (a toolchain runtime such as libgfortran.so.5); any other grafted library fails the link check"),
                 "cuda": ListOf(Str(), "CUDA majors (pins.yaml: cuda) to build variants for: one wheel "
                                       "<name>-cu12, <name>-cu13 each"),
             },
