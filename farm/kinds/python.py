@@ -344,15 +344,24 @@ class PythonPackageKind:
         """Text files that recorded the build tree (numpy's ``__config__.py`` keeps its BLAS's include
         and lib folders, and the compile flags) name it ``[build tree]`` instead, and the build's
         interpreter (its ``-ffile-prefix-map``) ``[python]``: the paths mean nothing on a user's machine."""
-        names = {name: b"[build tree]" for name in (str(job.tree.root), str(job.tree.root.resolve()))}
+        trees = (str(job.tree.root), str(job.tree.root.resolve()))
+        names = {name: b"[build tree]" for name in trees}
         names[_base_prefix(_interpreter_of(job.recipe, PackError))] = b"[python]"
         needles = sorted(((n.encode(), label) for n, label in names.items()), key=lambda p: len(p[0]), reverse=True)
+        # In an ELF file a string keeps its length (Cython's string table records it next to the
+        # text): the sources' folder becomes a relative path of the same length, "./././", so a
+        # code object's file name (numpy 1.26's bit_generator.pyx) reads as the package's own.
+        sources = sorted({f"{t}/{job.tree.src.name}/".encode() for t in trees}, key=len, reverse=True)
         for path in sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink()):
             data = path.read_bytes()
-            if not any(n in data for n, _ in needles) or read_elf(path) is not None:
+            if not any(n in data for n, _ in needles):
                 continue
-            for needle, label in needles:
-                data = data.replace(needle, label)
+            if read_elf(path) is not None:
+                for prefix in sources:
+                    data = data.replace(prefix, (b"./" * len(prefix))[:len(prefix) - 1] + b"/")
+            else:
+                for needle, label in needles:
+                    data = data.replace(needle, label)
             path.write_bytes(data)
 
     @staticmethod

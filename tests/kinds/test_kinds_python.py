@@ -181,3 +181,26 @@ def test_a_pyenv_shim_of_an_installed_but_unselected_version_is_not_run(tmp_path
     (tmp_path / "version").write_text("3.11.7  # the global one\n")
     monkeypatch.chdir(tmp_path / "versions")
     assert _shim_without_interpreter(tmp_path / "shims" / "python3.12", "3.12")
+
+
+def test_an_extension_module_keeps_its_lengths_and_names_its_source_relatively(tmp_path: Path) -> None:
+    from farm.buildenv import BuildTree
+    from farm.kinds import Job
+
+    recipe = _farm(tmp_path / "farm").variants_of("demo")[0]
+    tree = BuildTree(tmp_path / "tree")
+    job = Job(recipe, "wheelfarm", tree, tmp_path, tmp_path / "log", (), (), (), {}, 1, {},
+              choose_installer("auto", cache=tmp_path / "cache", environ={}))
+    wheel = tmp_path / "wheel"
+    (wheel / "demo").mkdir(parents=True)
+    module = wheel / "demo" / "_ext.so"
+    source = f"{tree.src}/demo/_ext.pyx".encode()
+    # an ELF header, then a Cython string table entry: the text and its recorded length
+    body = b"\x7fELF\x02\x01\x01" + b"\0" * 57 + source + b"\0" + len(source).to_bytes(8, "little")
+    module.write_bytes(body)
+    PythonPackageKind._unname_build_tree(job, wheel)
+    data = module.read_bytes()
+    assert len(data) == len(body) and str(tree.root).encode() not in data
+    text = data[64:64 + len(source)].decode()
+    assert text.endswith("/demo/_ext.pyx") and set(text[:-len("/demo/_ext.pyx")]) <= {".", "/"}, text
+    assert not text.startswith("/")
