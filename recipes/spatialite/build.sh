@@ -19,6 +19,13 @@ sed -i -e 's/^Libs: -L${libdir} -lspatialite \(.*\)$/Libs: -L${libdir} -lspatial
   --disable-examples --disable-gcov
 make -j"$CPU_COUNT"
 make install
+# one wheel each (recipe.yaml): the library with its headers and spatialite.pc, or the extension alone
+if [[ "$SPATIALITE_PART" == module ]]; then
+  find "$PREFIX/lib" -maxdepth 1 -name 'libspatialite*' -delete
+  rm -rf "$PREFIX/include" "$PREFIX/lib/pkgconfig"
+  exit 0
+fi
+rm -f "$PREFIX"/lib/mod_spatialite*
 # the host wheels' build folders (from geos-config and configure's searches) are no one's
 host="$(dirname "$PREFIX")/host"
 sed -i -e "s|-L$host/[^ \"']*||g" -e "s|-I$host/[^ \"']*||g" -e "s|-Wl,-rpath,[^ \"']*||g" \
