@@ -465,6 +465,9 @@ class Driver:
         if done.returncode != 0:
             tail = [line for line in done.stdout.splitlines() if ": error " in line or "error:" in line]
             log.add("problems", "farm bot run failed: " + " | ".join(tail[-4:] or done.stderr.strip().splitlines()[-4:]))
+        for line in done.stdout.splitlines():  # a version check that failed is not an action, but the pass is blind
+            if line.startswith("update ") and ": error: " in line:
+                log.add("problems", f"the bot's {line}")
         self.check_duplicates(list(after.values()))
         return bool(log.of("opened") or log.of("updated") or log.of("closed")) or done.returncode != 0
 
