@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from packaging.version import Version
@@ -131,7 +132,8 @@ def test_a_library_recipe_without_a_script_is_an_error(tmp_path: Path) -> None:
     assert "F024" in {d.code for d in found}
 
 
-def test_text_files_that_recorded_the_build_tree_no_longer_name_it(tmp_path: Path) -> None:
+def _unnaming_job(tmp_path: Path) -> tuple[Any, Any, Path]:
+    """A Python-package job of the demo recipe, its build tree, and an unpacked wheel folder."""
     from farm.buildenv import BuildTree
     from farm.kinds import Job
 
@@ -141,6 +143,11 @@ def test_text_files_that_recorded_the_build_tree_no_longer_name_it(tmp_path: Pat
               choose_installer("auto", cache=tmp_path / "cache", environ={}))
     wheel = tmp_path / "wheel"
     (wheel / "demo").mkdir(parents=True)
+    return job, tree, wheel
+
+
+def test_text_files_that_recorded_the_build_tree_no_longer_name_it(tmp_path: Path) -> None:
+    job, tree, wheel = _unnaming_job(tmp_path)
     config = wheel / "demo" / "__config__.py"
     config.write_text(f'"include directory": "{tree.root}/host/wheelfarm/openblas/include"\n')
     untouched = wheel / "demo" / "data.txt"
@@ -184,15 +191,7 @@ def test_a_pyenv_shim_of_an_installed_but_unselected_version_is_not_run(tmp_path
 
 
 def test_an_extension_module_keeps_its_lengths_and_names_its_source_relatively(tmp_path: Path) -> None:
-    from farm.buildenv import BuildTree
-    from farm.kinds import Job
-
-    recipe = _farm(tmp_path / "farm").variants_of("demo")[0]
-    tree = BuildTree(tmp_path / "tree")
-    job = Job(recipe, "wheelfarm", tree, tmp_path, tmp_path / "log", (), (), (), {}, 1, {},
-              choose_installer("auto", cache=tmp_path / "cache", environ={}))
-    wheel = tmp_path / "wheel"
-    (wheel / "demo").mkdir(parents=True)
+    job, tree, wheel = _unnaming_job(tmp_path)
     module = wheel / "demo" / "_ext.so"
     source = f"{tree.src}/demo/_ext.pyx".encode()
     # an ELF header, then a Cython string table entry: the text and its recorded length
