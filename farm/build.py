@@ -224,7 +224,10 @@ class Builder:
         key, inputs = build_key(recipe, namespace=s.namespace, dependency_wheels=dep_wheels,
                                 toolchain=self.catalog.pins.toolchain, tools=tools)
         if not self.force and key_file.exists():
-            known = json.loads(key_file.read_text(encoding="utf-8"))
+            try:
+                known = json.loads(key_file.read_text(encoding="utf-8"))
+            except (ValueError, OSError):
+                known = {}  # unreadable: build again, as if there were none
             wheel = s.wheelhouse / known.get("wheel", "")
             if known.get("key") == key and wheel.is_file():
                 self.reporter.stage_done(recipe.name, "unchanged", 0.0, wheel.name)
@@ -377,7 +380,9 @@ class Builder:
             os.replace(tmp, final)
             publish(s.index, [final])
             key_file.parent.mkdir(parents=True, exist_ok=True)
-            key_file.write_text(json.dumps({"key": key, "wheel": final.name}, indent=1), encoding="utf-8")
+            part = key_file.with_name(f".{key_file.name}.part")  # a kill never leaves half a key
+            part.write_text(json.dumps({"key": key, "wheel": final.name}, indent=1), encoding="utf-8")
+            os.replace(part, key_file)
         return BuildResult(recipe.name, dict(recipe.variant), final, False, seconds, report.hints)
 
     def linked_sonames(self, recipe: Recipe) -> list[str]:

@@ -202,9 +202,17 @@ def _locked(index: Path, create: bool = False) -> Iterator[None]:
     with (index / ".lock").open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
+            _sweep(index)
             yield
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _sweep(index: Path) -> None:
+    """What a writer killed half way left (under the lock, so no writer is running): partly
+    copied files and links that were never swapped in. No page names them."""
+    for leftover in (*(index / "files").glob(".*.part"), *index.glob(".current-*"), *index.glob(".simple-*")):
+        leftover.unlink(missing_ok=True)
 
 
 def rebuild_pages(index: Path) -> Path:

@@ -295,6 +295,19 @@ def test_publish_writes_pep503_691_700_658(tmp_path: Path) -> None:
     assert len(list((index / "generations").iterdir())) == 1, "old generations are removed"
 
 
+def test_what_a_killed_writer_left_is_swept_by_the_next(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    publish(index, [wheel(tmp_path / "wh", "wheelfarm-zlib", "1.2.13")])
+    leftovers = [index / "files" / ".wheelfarm_zlib-1.3-py3-none-any.whl.part", index / ".current-0badc0de",
+                 index / ".simple-0badc0de"]
+    leftovers[0].write_bytes(b"half a wheel")
+    os.symlink("generations/gone", leftovers[1])
+    os.symlink("current/simple", leftovers[2])
+    publish(index, [wheel(tmp_path / "wh", "wheelfarm-zlib", "1.2.13.post1")])
+    assert not [p for p in leftovers if os.path.lexists(p)]
+    assert published_versions(index, "wheelfarm-zlib") == ["1.2.13", "1.2.13.post1"]
+
+
 def test_republishing_different_bytes_is_refused(tmp_path: Path) -> None:
     index = tmp_path / "index"
     publish(index, [wheel(tmp_path / "a", "wheelfarm-zlib", "1.0", "one")])

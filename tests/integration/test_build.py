@@ -68,6 +68,15 @@ def test_second_build_is_skipped(farm_root: Path) -> None:
     assert snapshot(farm_root / "wheelhouse", farm_root / "index") == before
 
 
+def test_an_unreadable_build_key_means_building_again(farm_root: Path) -> None:
+    (key,) = farm_root.rglob("keys/zlib-*.json")
+    known = json.loads(key.read_text())
+    key.write_text("")  # as a writer killed half way would have left it, before keys were swapped in
+    result = farm(farm_root, "build", "zlib")
+    assert "unchanged" not in result.stdout
+    assert json.loads(key.read_text()) == known, "the same inputs, the same key and the same (reproducible) wheel"
+
+
 def _broken_recipe(root: Path, name: str, *, sha256: str, url: str, script: str) -> None:
     folder = root / "recipes" / name
     folder.mkdir(parents=True)
