@@ -11,6 +11,7 @@
 #   bash ci/consumers.sh                     every consumer recipe
 #   CONSUMERS="shapely pyproj" bash ci/consumers.sh
 #   CONSUMERS_SKIP_BUILD=1 bash ci/consumers.sh   (test what the index already has)
+#   CONSUMERS_SUITES="numpy scipy" bash ci/consumers.sh   (install and check every consumer, run only these suites)
 #
 # Deselections: tests that need the network (their own `network` markers, or named below with the
 # reason), and nothing else. A failure that comes from a driver or feature our GDAL lacks is
@@ -24,7 +25,7 @@ PY="${PYTHON:-python3}"
 UV="$ROOT/.venv/bin/uv"
 INDEX="file://${FARM_INDEX:-$ROOT/index}/simple/"
 WORK="${CONSUMERS_WORK:-$ROOT/.farm/consumers}"
-read -r -a RECIPES <<<"${CONSUMERS:-shapely pyproj gdal-python pyogrio fiona rasterio}"
+read -r -a RECIPES <<<"${CONSUMERS:-shapely pyproj gdal-python pyogrio fiona rasterio numpy scipy}"
 
 step() { printf '\n== %s\n' "$*"; }
 rm -rf "$WORK" && mkdir -p "$WORK"
@@ -67,8 +68,11 @@ done
 # At the versions these releases were tested with: pyarrow before 20 (GDAL 3.6's bindings need
 # NumPy 1.x, newer pyarrow NumPy 2), pandas before 3 (pyogrio 0.13's tests of GDAL < 3.7 expect
 # object columns, pandas 3 makes them str), affine before 3 (rasterio 1.4.4's suite turns
-# affine 3's deprecation of `*` for matrix products into errors)
-TEST_TOOLS=(pytest hypothesis packaging pytz fsspec "pandas<3" boto3 geopandas "pyarrow<20" "affine<3")
+# affine 3's deprecation of `*` for matrix products into errors); numpy's and scipy's suites run
+# in two processes (pytest-xdist) and use threadpoolctl, pooch (scipy.datasets) and mpmath, and
+# numpy's build its test extensions with meson, ninja and Cython 3.0 (as its test requirements say)
+TEST_TOOLS=(pytest pytest-xdist hypothesis packaging pytz fsspec "pandas<3" boto3 geopandas "pyarrow<20" "affine<3"
+            threadpoolctl pooch mpmath meson ninja "cython>=3.0,<3.1")
 
 RIO_DATA_SHA256=dfa248fdc46f0e08ab957712b13a86d7cd49bce72f34b7fdca94af3b2d850181
 rio_data() {  # rio_data SRC: rasterio's tests/data from Debian's rasterio_1.4.3.orig.tar.gz
@@ -113,6 +117,12 @@ suite() {  # suite RECIPE SDIST VENV -> prints pytest's summary line
       rio_data "$src"
       rm -rf "$src/rasterio"
       (cd "$src" && PATH="$venv/bin:$PATH" "$py" -m pytest "${args[@]}" -m "not network and not wheel" tests) ;;
+    numpy)
+      # the whole suite, slow tests included, run from outside the sources (the installed package)
+      (cd "$WORK" && "$py" -m pytest "${args[@]}" -n 2 --pyargs numpy) ;;
+    scipy)
+      # the same; scipy.datasets' tests download their files from GitHub (no network marker)
+      (cd "$WORK" && "$py" -m pytest "${args[@]}" -n 2 --pyargs scipy -k "not TestDatasets") ;;
     gdal-python)
       # the sdist carries no tests (GDAL's autotest lives in its source tree); the recipe's own
       # tests ran in the build, and the one-copy check below imports osgeo.gdal/gdal_array
@@ -173,6 +183,10 @@ PYEOF
     IFS=$'\t' read -r recipe dist _ version sdist <<<"$row"
     got="$("$venv/bin/python" -c "import importlib.metadata as m; print(m.version('$dist'))")"
     [ "$got" = "$version" ] || { echo "$dist: $installer installed $got, not the farm's $version"; status=1; }
+    if [ -n "${CONSUMERS_SUITES:-}" ] && ! grep -qw -- "$recipe" <<<"$CONSUMERS_SUITES"; then
+      RESULT[$installer/$recipe]="installed and checked; suite not run (CONSUMERS_SUITES)"
+      continue
+    fi
     step "$installer: $recipe's own test suite"
     out="$WORK/$installer-$recipe.txt"
     suite "$recipe" "$sdist" "$venv" >"$out" 2>&1 || true
