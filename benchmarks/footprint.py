@@ -103,16 +103,19 @@ def versions(venv: Path, dists: list[str]) -> dict[str, str]:
     return dict(json.loads(out.stdout))
 
 
-def import_seconds(venv: Path, modules: list[str], rounds: int = 5) -> float:
-    """Best wall time of a fresh interpreter importing ``modules`` (the interpreter's own start-up subtracted)."""
-    def best(code: str) -> float:
-        times = []
-        for _ in range(rounds):
+def import_seconds(venvs: list[Path], modules: list[str], rounds: int = 7) -> list[float]:
+    """Best wall time of a fresh interpreter of each venv importing ``modules`` (its own start-up
+    subtracted). The venvs take turns, round by round, so a busy moment of the machine falls on
+    both sides alike."""
+    runs: dict[tuple[Path, str], list[float]] = {(v, code): [] for v in venvs
+                                                 for code in ("pass", "import " + ", ".join(modules))}
+    for _ in range(rounds):
+        for (venv, code), times in runs.items():
             start = time.perf_counter()
             subprocess.run([str(venv / "bin" / "python"), "-c", code], check=True, capture_output=True)
             times.append(time.perf_counter() - start)
-        return min(times)
-    return best("import " + ", ".join(modules)) - best("pass")
+    best = {key: min(times) for key, times in runs.items()}
+    return [best[(v, "import " + ", ".join(modules))] - best[(v, "pass")] for v in venvs]
 
 
 def farm_packages() -> dict[str, str]:
@@ -235,7 +238,7 @@ def main() -> int:
                 groups[group] = (measure(group, ours, owned_files(ours_venv, mine)),
                                  measure(group, pypi, owned_files(pypi_venv, theirs)))
         wanted = [m for m in IMPORT if m in {d.lower() for d in published}]
-        times = (import_seconds(ours_venv, wanted), import_seconds(pypi_venv, wanted)) if wanted else None
+        times = tuple(import_seconds([ours_venv, pypi_venv], wanted)) if wanted else None
     report(a)
     report(b)
     whole = b.native_bytes / a.native_bytes
