@@ -12,6 +12,7 @@
 #   CONSUMERS="shapely pyproj" bash ci/consumers.sh
 #   CONSUMERS_SKIP_BUILD=1 bash ci/consumers.sh   (test what the index already has)
 #   CONSUMERS_SUITES="numpy scipy" bash ci/consumers.sh   (install and check every consumer, run only these suites)
+#   CONSUMERS_INSTALLERS=uv bash ci/consumers.sh   (one installer instead of pip, then uv)
 #
 # Deselections: tests that need the network (their own `network` markers, or named below with the
 # reason), and nothing else. A failure that comes from a driver or feature our GDAL lacks is
@@ -70,9 +71,10 @@ done
 # object columns, pandas 3 makes them str), affine before 3 (rasterio 1.4.4's suite turns
 # affine 3's deprecation of `*` for matrix products into errors); numpy's and scipy's suites run
 # in two processes (pytest-xdist) and use threadpoolctl, pooch (scipy.datasets) and mpmath, and
-# numpy's build its test extensions with meson, ninja and Cython 3.0 (as its test requirements say)
+# numpy's build its test extensions with meson, ninja and Cython 3.0, and test numpy.distutils with
+# setuptools (as its test requirements say; uv's venvs come without it)
 TEST_TOOLS=(pytest pytest-xdist hypothesis packaging pytz fsspec "pandas<3" boto3 geopandas "pyarrow<20" "affine<3"
-            threadpoolctl pooch mpmath meson ninja "cython>=3.0,<3.1")
+            threadpoolctl pooch mpmath meson ninja "cython>=3.0,<3.1" "setuptools<66")
 
 RIO_DATA_SHA256=dfa248fdc46f0e08ab957712b13a86d7cd49bce72f34b7fdca94af3b2d850181
 rio_data() {  # rio_data SRC: rasterio's tests/data from Debian's rasterio_1.4.3.orig.tar.gz
@@ -133,7 +135,8 @@ suite() {  # suite RECIPE SDIST VENV -> prints pytest's summary line
 
 declare -A RESULT
 status=0
-for installer in pip uv; do
+read -r -a INSTALLERS <<<"${CONSUMERS_INSTALLERS:-pip uv}"
+for installer in "${INSTALLERS[@]}"; do
   step "$installer: a fresh venv, the farm's index beside the default one"
   venv="$WORK/venv-$installer"
   if [ "$installer" = uv ]; then
@@ -199,7 +202,7 @@ PYEOF
 done
 
 step "summary (installer, package: pytest's last line)"
-for installer in pip uv; do
+for installer in "${INSTALLERS[@]}"; do
   for row in "${ROWS[@]}"; do
     IFS=$'\t' read -r recipe _ _ version _ <<<"$row"
     printf '  %-4s %-12s %-20s %s\n' "$installer" "$recipe" "$version" "${RESULT[$installer/$recipe]:-?}"
