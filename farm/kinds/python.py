@@ -43,7 +43,7 @@ from typing import Any
 
 from farm.abi import pin_range
 from farm.buildenv import BuildFailed, build_environment
-from farm.elf import read_elf
+from farm.elf import read_elf, read_elf_bytes
 from farm.errors import FarmError
 from farm.installer import Command
 from farm.kinds import Job, TestJob
@@ -356,7 +356,7 @@ class PythonPackageKind:
             data = path.read_bytes()
             if not any(n in data for n, _ in needles):
                 continue
-            if read_elf(path) is not None:
+            if read_elf_bytes(data, str(path)) is not None:  # the bytes already read, not the file again
                 for prefix in sources:
                     data = data.replace(prefix, (b"./" * len(prefix))[:len(prefix) - 1] + b"/")
             else:
