@@ -86,6 +86,10 @@ def make_farm(tmp: Path, deeper: bool = True) -> Path:
     shutil.copy2(REPO / "recipes" / "pins.yaml", root / "recipes" / "pins.yaml")
     pins = root / "recipes" / "pins.yaml"
     pins.write_text(pins.read_text().replace('zlib: "1.2.13"', 'zlib: "1.2.12"'))
+    # zlib follows GitHub releases here (the tests' fake upstream), not Debian's archive
+    zlib = root / "recipes" / "zlib" / "recipe.yaml"
+    github = 'updates:\n  github: madler/zlib\n  pattern: "^v(\\\\d+\\\\.\\\\d+(?:\\\\.\\\\d+)*)$"\n'
+    zlib.write_text(re.sub(r"(?m)^updates:\n(?:  .*\n)+", lambda _: github, zlib.read_text()))
     if deeper:
         add_recipe(root, "tiffutil", synthetic_recipe("tiffutil", ["zlib", "libtiff"]))
         add_recipe(root, "tiffview", synthetic_recipe("tiffview", ["tiffutil"]))
