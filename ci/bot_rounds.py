@@ -11,11 +11,13 @@ changes to tracked files) whose forge is the local one: branches plus the PR rec
    (``farm build NAME``, dependencies first) and the wheelhouse published (``farm index``);
 3. a bot pass (``farm bot run``);
 4. each open bot PR is built as CI would build it, from the PR's own files in a scratch copy
-   (``farm build --no-test`` of the recipes it changes, against the wheelhouse's wheels, into
-   a scratch wheelhouse and index); those that build are merged with a plain
+   (``farm build`` of the recipes it changes, tests included, against the wheelhouse's wheels,
+   into a scratch wheelhouse and index); those that build and pass are merged with a plain
    ``git merge --no-ff`` of the branch, as people merge a local PR, and the local forge marks
    a PR merged when its head is reachable from the branch;
-5. publish again (what the merges changed).
+5. publish again (what the merges changed). A merged PR's checked wheels and their build keys
+   are kept, as CI keeps a PR's artifacts: where the merged branch builds the same inputs (the
+   same key), ``farm build`` finds them unchanged and nothing compiles twice.
 
 It stops when no migration file is active, no bot PR is open, everything on the branch is
 published and a bot pass opened, updated and closed nothing. It prints what each round
@@ -78,6 +80,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_DUPLICATE = 0, 1, 2, 3
 #: a stage line of `farm build`'s plain printer: recipe, stage, note, seconds
 _STAGE = re.compile(r"^\s+(?P<recipe>\S+)\s+(?P<stage>compile)\b.*?(?P<seconds>\d+(?:\.\d+)?)s\s*$")
 _BUILT = re.compile(r"^built\s+(?P<wheel>\S+\.whl)\s*$")
+_UNCHANGED = re.compile(r"^unchanged\s+(?P<wheel>\S+\.whl)\s*$")
 _WAVE = re.compile(r"\(wave (\d+)\)")
 _IDENTITY = {"user.name": "farm-rounds", "user.email": "farm-rounds@localhost.invalid"}
 
@@ -295,6 +298,7 @@ class Driver:
                 if self.git("status", "--porcelain", "--untracked-files=no"):
                     self._git("reset", "-q", "--hard", "HEAD")
                 self.say(f"  the merge of #{m['number']} {m['branch']} was committed before the kill")
+                self.adopt_artifacts(int(m["number"]), str(m["head"]))
             elif head == m["base"]:
                 self._undo_merge(m)
                 self.say(f"  undid the half-done merge of #{m['number']} {m['branch']}; it is merged again")
@@ -426,8 +430,12 @@ class Driver:
                                     + " | ".join(output.strip().splitlines()[-3:]))
                 continue
             wheels = [Path(m.group("wheel")).name for line in done.stdout.splitlines() if (m := _BUILT.match(line))]
+            own = re.sub(r"[-_.]+", "_", dist).lower() + "-"
+            kept = [Path(m.group("wheel")).name for line in done.stdout.splitlines()
+                    if (m := _UNCHANGED.match(line)) and Path(m.group("wheel")).name.lower().startswith(own)]
             log.add("built", f"{name} {version}{labels.get(name, '')} (compile {seconds:.1f} s"
-                             + (f"; {', '.join(wheels)}" if wheels else "") + ")")
+                             + (f"; {', '.join(wheels)}" if wheels else "")
+                             + (f"; the PR's checked build, unchanged: {', '.join(kept)}" if kept else "") + ")")
             self.save_state()
         self.mark("index")
         done = self.farm("index")
@@ -517,7 +525,15 @@ class Driver:
         wanted = [names[f] for f in folders if f in names]
         env = {"FARM_WORK": str(work), "FARM_WHEELHOUSE": str(wheelhouse), "FARM_INDEX": str(scratch / "index"),
                "FARM_CACHE": str(s.cache)}
-        done = self.farm("build", "--no-test", *wanted, root=tree, env=env) if wanted else None
+        if wanted:  # the tests install the wheels with their dependencies from the scratch index
+            indexed = self.farm("index", root=tree, env=env)
+            if indexed.returncode != 0:
+                raise RoundsError(f"#{pr.number}: farm index of the scratch wheelhouse failed: "
+                                  + (indexed.stderr or indexed.stdout).strip()[-300:])
+        done = self.farm("build", *wanted, root=tree, env=env) if wanted else None
+        if done is not None and done.returncode == 0:
+            self.keep_artifacts(pr, wheelhouse, work / "keys", {w.name for w in s.wheelhouse.glob("*.whl")}
+                                if s.wheelhouse.is_dir() else set())
         shutil.rmtree(scratch, ignore_errors=True)
         if done is None:
             log.add("checked", f"#{pr.number}: no recipe to build")
@@ -530,6 +546,52 @@ class Driver:
             return False
         log.add("checked", f"#{pr.number}: {', '.join(wanted)} build (compile {seconds:.1f} s)")
         return True
+
+    def artifacts(self, number: int, head: str) -> Path:
+        return self.state_dir / "artifacts" / f"{number}-{head[:12]}"
+
+    def keep_artifacts(self, pr: PullRequest, wheelhouse: Path, keys: Path, known: set[str]) -> None:
+        """The wheels a PR's check built (those the wheelhouse lacks) and their key files."""
+        dest = self.artifacts(pr.number, pr.head_sha)
+        part = dest.with_name(dest.name + ".part")
+        shutil.rmtree(part, ignore_errors=True)
+        (part / "keys").mkdir(parents=True)
+        made = {w.name for w in wheelhouse.glob("*.whl")} - known
+        for name in sorted(made):
+            shutil.copyfile(wheelhouse / name, part / name)
+        for key in keys.glob("*.json") if keys.is_dir() else []:
+            try:
+                wheel = json.loads(key.read_text(encoding="utf-8")).get("wheel")
+            except (OSError, ValueError):
+                continue
+            if wheel in made:
+                shutil.copyfile(key, part / "keys" / key.name)
+        for old in (o for o in dest.parent.glob(f"{pr.number}-*") if o != part):  # an earlier head's check
+            shutil.rmtree(old, ignore_errors=True)
+        os.replace(part, dest)
+
+    def adopt_artifacts(self, number: int, head: str) -> None:
+        """Put a merged PR's checked wheels and keys where ``farm build`` looks for them.
+
+        A wheel goes in before its key, each by rename, so a kill leaves at worst a wheel
+        without a key (built again) and never a key naming a missing wheel.
+        """
+        src = self.artifacts(number, head)
+        if not src.is_dir():
+            return
+        s = self.settings()
+        s.wheelhouse.mkdir(parents=True, exist_ok=True)
+        (s.work / "keys").mkdir(parents=True, exist_ok=True)
+        for wheel in sorted(src.glob("*.whl")):
+            if not (s.wheelhouse / wheel.name).exists():
+                tmp = s.wheelhouse / f".{wheel.name}.part"
+                shutil.copyfile(wheel, tmp)
+                os.replace(tmp, s.wheelhouse / wheel.name)
+        for key in sorted((src / "keys").glob("*.json")):
+            tmp = s.work / "keys" / f".{key.name}.part"
+            shutil.copyfile(key, tmp)
+            os.replace(tmp, s.work / "keys" / key.name)
+        shutil.rmtree(src, ignore_errors=True)
 
     def merge(self, pr: PullRequest, log: RoundLog) -> None:
         head = self.git("rev-parse", f"refs/heads/{pr.head}")
@@ -547,6 +609,7 @@ class Driver:
             found = self.forge().find_pr(pr.head)  # the forge notices the merge
             state = found.state if found else "?"
             log.add("merged", pr_label(pr) + ("" if state == "merged" else f" (the forge says {state})"))
+            self.adopt_artifacts(pr.number, head)
         self.state.merging = None
         self.save_state()
 
