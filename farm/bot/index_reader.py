@@ -14,10 +14,12 @@ only to publish.
 
 from __future__ import annotations
 
+import email.parser
 import json
 import os
 import tempfile
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -137,6 +139,43 @@ class IndexReader:
     def versions(self, dist: str) -> tuple[Version, ...]:
         where, body = self._page(dist)
         return () if body is None else parse_project_page(body, where)
+
+    def requires(self, dist: str, version: Version) -> tuple[str, ...] | None:
+        """The ``Requires-Dist`` lines of a published wheel of ``dist`` ``version`` (its PEP 658
+        metadata file), or None when no wheel of that version lists one."""
+        where, body = self._page(dist)
+        if body is None:
+            return None
+        try:
+            files = json.loads(body)["files"]
+        except (ValueError, KeyError, TypeError):
+            return None
+        for entry in files if isinstance(files, list) else []:
+            if not isinstance(entry, dict) or entry.get("yanked") or not entry.get("core-metadata"):
+                continue
+            try:
+                _, found, _, _ = parse_wheel_filename(str(entry.get("filename", "")))
+            except InvalidWheelFilename:
+                continue
+            if found != version:
+                continue
+            url = urllib.parse.urljoin(where if self.is_url else Path(where).as_uri(), str(entry["url"])) + ".metadata"
+            text = self._get(url)
+            if text is None:
+                continue
+            parsed = email.parser.HeaderParser().parsestr(text.decode("utf-8", "replace"))
+            return tuple(str(x) for x in parsed.get_all("Requires-Dist") or ())
+        return None
+
+    def _get(self, url: str) -> bytes | None:
+        if self.is_url:
+            return (self.fetch or http_fetch())(url)
+        try:
+            return Path(urllib.request.url2pathname(urllib.parse.urlparse(url).path)).read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise IndexReadError(f"{url}: cannot read ({exc})") from None
 
     def failure(self, dist: str, version: Version) -> str | None:
         """The log of a failed build of ``dist`` ``version``, if the index holds a failure record."""

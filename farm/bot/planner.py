@@ -208,14 +208,18 @@ def _topological(graph: Graph) -> list[int]:
 
 def plan(graph: Graph, scope: Scope, published: Mapping[str, Version],
          prs: Mapping[str, PrRecord], errors: Mapping[str, str], now: float,
-         resume: frozenset[str] = frozenset(), failures: Mapping[str, str] = MappingProxyType({})) -> Plan:
+         resume: frozenset[str] = frozenset(), failures: Mapping[str, str] = MappingProxyType({}),
+         built_against: Mapping[str, str] = MappingProxyType({})) -> Plan:
     """Every member's state and reason; ``to_open``: the ready recipes to open PRs for, best first.
 
     ``published``: the newest published version of each distribution. ``prs``: the bot's
     PR for each member, if any. ``errors``: members the bot failed on in earlier runs (they
     stay candidates: each run retries them). ``resume``: members whose action an earlier run
     started but did not finish; they go first. ``failures``: the build log of each member
-    (or root) whose build of its target version failed.
+    (or root) whose build of its target version failed. ``built_against``: members whose newest
+    published wheel already requires every pinned library at its new version (built on a branch
+    where the migration was active, such as a version bump merged after it), with what says so;
+    they are done without a rebuild of their own.
     """
     names = graph.names
     index = graph.index
@@ -242,7 +246,7 @@ def plan(graph: Graph, scope: Scope, published: Mapping[str, Version],
         pr = prs.get(m.name)
         target[k] = pr.target if pr is not None else bumped(m.current, scope.bump)
         have = published.get(m.dist)
-        done[k] = have is not None and have >= target[k]
+        done[k] = have is not None and (have >= target[k] or m.name in built_against)
 
     roots_missing = tuple(sorted(r.name for r in scope.roots.values()
                                  if (published.get(r.dist) or Version("0")) < r.version))
@@ -289,7 +293,10 @@ def plan(graph: Graph, scope: Scope, published: Mapping[str, Version],
         at = (m.name, wave[k], str(target[k]))
         if done[k]:
             done_count += 1
-            states[m.name] = _state(at, State.DONE, f"{m.dist} {published[m.dist]} is in the index", pr)
+            why = f"{m.dist} {published[m.dist]} is in the index"
+            if published[m.dist] < target[k]:
+                why += f", already built against {built_against[m.name]}"
+            states[m.name] = _state(at, State.DONE, why, pr)
         elif pr is not None:
             states[m.name] = _pr_state(m, pr, at, now, failures.get(m.name))
         elif not placed[v]:

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from farm.bot.changes import (
@@ -53,6 +55,26 @@ PICTURE_LIMIT = 300
 
 
 def _quiet(_: str) -> None:
+    return None
+
+
+def _at_least(requires: Iterable[str], dist: str, version: Version) -> Requirement | None:
+    """The requirement on ``dist`` among ``requires`` whose lower bound is ``version`` or newer."""
+    want = canonicalize_name(dist)
+    for line in requires:
+        try:
+            req = Requirement(line)
+        except InvalidRequirement:
+            continue
+        if canonicalize_name(req.name) != want or req.marker is not None:
+            continue
+        for spec in req.specifier:
+            try:
+                floor = Version(spec.version)
+            except InvalidVersion:
+                continue
+            if spec.operator in (">=", "==", "~=", "===") and floor >= version:
+                return req
     return None
 
 
@@ -269,11 +291,31 @@ class _Pass:
                     out[r.name] = log
         return out
 
+    def built_against(self, scope: Scope, published: Mapping[str, Version], records: Mapping[str, PrRecord]
+                      ) -> dict[str, str]:
+        """Members whose newest published wheel, older than their target, already requires each of
+        their pinned libraries at its new version (it was built while the migration was active)."""
+        out: dict[str, str] = {}
+        for name, member in scope.members.items():
+            have = published.get(member.dist)
+            gates = [scope.roots[g] for g in member.gates if g in scope.roots]
+            if have is None or not gates:
+                continue
+            rec = records.get(name)
+            if have >= (rec.target if rec is not None else bumped(member.current, scope.bump)):
+                continue
+            requires = self.fx.index.requires(member.dist, have)
+            found = [_at_least(requires or (), r.dist, r.version) for r in gates]
+            if all(found):
+                out[name] = ", ".join(str(x) for x in found)
+        return out
+
     def plan(self, m: Migration, scope: Scope) -> Plan:
         published = self.newest([*(x.dist for x in scope.members.values()), *(r.dist for r in scope.roots.values())])
         records = self.records(m, scope)
         return plan(self.graph, scope, published, records, self.journal.errors.get(m.id, {}),
-                    self.now, self.journal.resumable(m.id), self.failures(scope, records, published))
+                    self.now, self.journal.resumable(m.id), self.failures(scope, records, published),
+                    self.built_against(scope, published, records))
 
     def migrate(self, m: Migration, known: frozenset[str], retired: frozenset[str]) -> MigrationReport:
         problems = check_migration(m, self.facts, self.pins, known)

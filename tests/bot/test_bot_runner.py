@@ -220,6 +220,43 @@ def test_slow_start_opens_two_first(tmp_path: Path) -> None:
     assert plan is not None and plan.count(State.AWAITING_PR) == 5
 
 
+
+def with_metadata(index: Path, dist: str, version: str, *requires: str) -> None:
+    """Give the published wheel of ``dist`` ``version`` a PEP 658 metadata file with ``requires``."""
+    page = index / "simple" / dist / "index.json"
+    data = json.loads(page.read_text())
+    for entry in data["files"]:
+        if f"-{version}-" in entry["filename"]:
+            body = "".join(f"Requires-Dist: {r}\n" for r in requires)
+            text = f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n{body}".encode()
+            meta = index / "files" / f"{entry['filename']}.metadata"
+            meta.parent.mkdir(parents=True, exist_ok=True)
+            meta.write_bytes(text)
+            entry["core-metadata"] = {"sha256": hashlib.sha256(text).hexdigest()}
+    page.write_text(json.dumps(data))
+
+
+def test_a_member_already_built_against_the_new_pin_needs_no_rebuild(farm: Path) -> None:
+    """A wheel built while the migration was active (say, a version bump merged after it)
+    already requires the new pin: it is done, and its open rebuild PR is closed."""
+    index = farm / "index"
+    current = yaml.safe_load((farm / "recipes" / "libtiff" / "recipe.yaml").read_text())["build"]["number"]
+    have = f"4.5.0.post{current}" if current else "4.5.0"
+    start_migration(farm)
+    forge = LocalForge(farm)
+    publish(index, "wheelfarm-zlib", "1.2.13")
+    publish(index, "wheelfarm-libtiff", have)
+    with_metadata(index, "wheelfarm-libtiff", have, "wheelfarm-zlib>=1.2.12,<2")
+    assert opened(bot(farm, forge).run(updates=False)) == ["libtiff"]  # built against the old pin: a rebuild
+
+    with_metadata(index, "wheelfarm-libtiff", have, "wheelfarm-zlib>=1.2.13,<2", "wheelfarm-libjpeg-turbo>=2.1.5,<3")
+    report = bot(farm, forge).run(updates=False)
+    state = report.migrations[0].plan.states["libtiff"]  # type: ignore[union-attr]
+    assert state.state == "done"
+    assert state.reason == f"wheelfarm-libtiff {have} is in the index, already built against wheelfarm-zlib<2,>=1.2.13"
+    assert [(a.kind, a.recipe) for a in report.actions] == [("closed", "libtiff"), ("opened", "tiffutil")]  # next wave
+
+
 # -- version updates ------------------------------------------------------------------------------
 
 
