@@ -107,7 +107,8 @@ class State:
 
 
 #: what a round did, in the words its log uses
-TITLES = {"opened": "opened", "updated": "updated", "closed": "closed", "checked": "built for review",
+TITLES = {"opened": "opened", "updated": "updated", "closed": "closed", "waiting": "waits",
+          "checked": "built for review",
           "merged": "merged", "built": "built", "published": "published", "problems": "problem"}
 
 
@@ -593,6 +594,25 @@ class Driver:
             os.replace(tmp, s.work / "keys" / key.name)
         shutil.rmtree(src, ignore_errors=True)
 
+    def ready(self, prs: Sequence[PullRequest], log: RoundLog) -> list[PullRequest]:
+        """The open PRs to check now: a PR whose recipes depend on what another open PR changes
+        waits for a later round, so its check builds against its dependencies' new wheels (which
+        the merged build then finds unchanged) instead of the old ones."""
+        s = self.settings()
+        graph = facts_graph(read_facts(Catalog.from_settings(s).documents, Catalog.from_settings(s).pins, current()))
+        names = {d.folder.name: d.declared_name for d in (read_document(f) for f in discover(s.recipes))}
+        changes = {pr.number: [names.get(f, f) for f in self.changed_recipes(pr.head_sha)] for pr in prs}
+        out: list[PullRequest] = []
+        for pr in prs:
+            below = {d for r in changes[pr.number] if r in graph.index for d in graph.dependencies(r, transitive=True)}
+            first = [o.number for o in prs if o.number != pr.number and below & set(changes[o.number])]
+            if first:
+                log.add("waiting", f"#{pr.number} {pr.head}: checked after #{', #'.join(map(str, first))} "
+                                   "(a dependency's PR) is merged and published")
+            else:
+                out.append(pr)
+        return out
+
     def merge(self, pr: PullRequest, log: RoundLog) -> None:
         head = self.git("rev-parse", f"refs/heads/{pr.head}")
         base = self.git("rev-parse", "HEAD")
@@ -654,7 +674,7 @@ class Driver:
                     self.mark("done")
                     self.finish(converged=True)
                     return EXIT_OK
-                for pr in open_prs:
+                for pr in self.ready(open_prs, log):
                     if self.check(pr, log):
                         self.merge(pr, log)
                 self.publish(log, self.labels(self.prs()))
