@@ -135,12 +135,13 @@ def _attention(report: Report) -> int:
     return sum(1 for mr in report.migrations if mr.plan is not None
                for s in mr.plan.states.values() if s.state in NEEDS_A_PERSON) + \
         sum(1 for mr in report.migrations if mr.plan is not None
-            for r in mr.plan.roots.values() if r.state in ("stuck", "failed"))
+            for r in mr.plan.roots.values() if r.state in ("stuck", "failed")) + \
+        sum(1 for u in report.updates if u.error)  # the bot cannot see what upstream has
 
 
 def _attention_text(n: int) -> str:
     return "Nothing needs a person right now." if n == 0 else \
-        f"{n} need a person (failed, stuck or bot-error): their reasons say what to do."
+        f"{n} need a person (failed, stuck, bot-error or a version check that failed): their reasons say what to do."
 
 
 def render_markdown(report: Report) -> str:

@@ -123,7 +123,7 @@ def test_failures_are_counted_in_the_browser(tmp_path: Path) -> None:
     report = Report(0.0, (MigrationReport(Migration("m", tmp_path / "m.yaml", "s <b>&</b>"), p),))
     _, page = write_status(report, tmp_path / "site")
     dom = chromium("--dump-dom", page.as_uri(), profile=tmp_path / "profile").stdout
-    assert '<p id="attention" data-count="1">1 need a person (failed, stuck or bot-error): their reasons say what to do.</p>' in dom
+    assert '<p id="attention" data-count="1">1 need a person (failed, stuck, bot-error or a version check that failed): their reasons say what to do.</p>' in dom
     assert "s &lt;b&gt;&amp;&lt;/b&gt;" in dom
 
 
@@ -137,8 +137,18 @@ def test_a_stuck_migration_needs_a_person_and_shows_its_pinned_library(tmp_path:
     p = plan(g, Scope("m", {"t": Member("t", "wheelfarm-t", Version("1"), ("z",))}, {"z": root}), {}, {}, {}, 0.0)
     report = Report(0.0, (MigrationReport(Migration("m", tmp_path / "m.yaml", "s"), p),))
     md = render_markdown(report)
-    assert "2 need a person (failed, stuck or bot-error)" in md and "| z | 2 | stuck | nothing will build" in md
+    assert "2 need a person (failed, stuck, bot-error or a version check that failed)" in md and "| z | 2 | stuck | nothing will build" in md
     page = render_html(report)
     assert '<p id="attention" data-count="2">' in page
     assert '<tr class="root" data-root="z" data-root-state="stuck">' in page
     assert '<tr data-state="stuck" data-recipe="t">' in page and 'data-filter="stuck"' in page
+
+
+def test_a_version_check_that_failed_needs_a_person() -> None:
+    from farm.bot.runner import UpdateReport
+
+    failed = UpdateReport("proj", "9.1.1", "9.9.0", error="proj 9.9.0-1 (forky): the mirror does not have it")
+    report = Report(0.0, (), updates=(failed, UpdateReport("zlib", "1.3.1", None, note="up to date")))
+    md = render_markdown(report)
+    assert "1 need a person (failed, stuck, bot-error or a version check that failed)" in md
+    assert "Nothing needs a person" not in md and "the mirror does not have it" in md
