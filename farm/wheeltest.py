@@ -70,6 +70,7 @@ def test_wheel(recipe: Recipe, wheel: Path, *, dist: str, namespace: str, publis
     env = {k: v for k, v in os.environ.items() if k in ("LANG", "LC_ALL", "HOME", "TERM")}
     env["PATH"] = os.pathsep.join([str(venv / "bin"), "/usr/local/bin", "/usr/bin", "/bin"])
     env["VIRTUAL_ENV"] = str(venv)
+    env["PKG_VERSION"] = recipe.version  # upstream's version, for tests that check it (as conda-build's)
     _installer_run(installer.create(venv, env), cwd=work, log=log,
                    what=f"creating a virtual environment with {installer.name}")
     version = wheel.name.split("-")[1]
