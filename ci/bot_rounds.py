@@ -602,13 +602,20 @@ class Driver:
         graph = facts_graph(read_facts(Catalog.from_settings(s).documents, Catalog.from_settings(s).pins, current()))
         names = {d.folder.name: d.declared_name for d in (read_document(f) for f in discover(s.recipes))}
         changes = {pr.number: [names.get(f, f) for f in self.changed_recipes(pr.head_sha)] for pr in prs}
+        bumps = {ref.recipe: pr.number for pr in prs if (ref := parse_branch(pr.head)) is not None
+                 and ref.kind == "update" and ref.recipe}
         out: list[PullRequest] = []
         for pr in prs:
             below = {d for r in changes[pr.number] if r in graph.index for d in graph.dependencies(r, transitive=True)}
             first = [o.number for o in prs if o.number != pr.number and below & set(changes[o.number])]
+            ref = parse_branch(pr.head)
             if first:
                 log.add("waiting", f"#{pr.number} {pr.head}: checked after #{', #'.join(map(str, first))} "
                                    "(a dependency's PR) is merged and published")
+            elif ref is not None and ref.kind == "migration" and ref.recipe in bumps:
+                # built on the branch with the migration active, the bump supersedes this rebuild
+                log.add("waiting", f"#{pr.number} {pr.head}: {ref.recipe}'s version bump #{bumps[ref.recipe]} "
+                                   "goes first")
             else:
                 out.append(pr)
         return out
