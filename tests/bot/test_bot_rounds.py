@@ -148,3 +148,25 @@ def test_killed_twice_the_driver_converges_to_the_migrated_farm(tmp_path: Path, 
     assert again.returncode == 0, again.stdout + again.stderr
     assert "opened" not in again.stdout and "merged:" not in again.stdout
     assert faults.end_state(repo)["prs"] == state["prs"]
+
+
+def test_a_pr_waits_for_its_dependencies_prs_and_a_rebuild_for_the_recipes_bump(tmp_path: Path, upstream: Any) -> None:
+    repo = faults.make_farm(tmp_path / "farm", upstream, "small")  # rb links rz
+    forge = LocalForge(repo)
+
+    def open_pr(branch: str, recipe: str) -> PullRequest:
+        forge.create_branch(branch, "main")
+        path = f"recipes/{recipe}/recipe.yaml"
+        text = (repo / path).read_text()
+        forge.commit_files(branch, f"{recipe}: change", [FileChange(path, text + "# changed\n")])
+        return forge.open_pr(branch, "main", f"{recipe}: change", "")
+
+    rz = open_pr("farm-bot/update/rz", "rz")
+    rb = open_pr("farm-bot/update/rb", "rb")
+    rebuild = open_pr("farm-bot/migrate/m-1/rz", "rz")
+    log = rounds.RoundLog()
+    assert [p.number for p in rounds.Driver(repo).ready(forge.list_prs("farm-bot/"), log)] == [rz.number]
+    assert log.of("waiting") == [
+        f"#{rb.number} farm-bot/update/rb: checked after #{rz.number}, #{rebuild.number} (a dependency's PR) "
+        "is merged and published",
+        f"#{rebuild.number} farm-bot/migrate/m-1/rz: rz's version bump #{rz.number} goes first"]
