@@ -38,6 +38,9 @@ repository, the forge and the index, and reaches the same end:
 - the scratch copy of a PR's build is thrown away and built again.
 
 Lines beginning with ``@@`` mark where each phase starts (for tools that kill it on purpose).
+A version check that failed (upstream lists a release whose files the archive does not serve)
+is logged each round as such and does not stop convergence: it is the archive's state.
+
 Exit status: 0 converged; 1 a step failed, the rounds ran out or nothing moved; 2 usage or
 repository problems; 3 a duplicate PR appeared (the same branch, or the same migration and
 recipe, opened twice).
@@ -108,6 +111,7 @@ class State:
 
 #: what a round did, in the words its log uses
 TITLES = {"opened": "opened", "updated": "updated", "closed": "closed", "waiting": "waits",
+          "blocked": "version check failed",
           "checked": "built for review",
           "merged": "merged", "built": "built", "published": "published", "problems": "problem"}
 
@@ -471,14 +475,18 @@ class Driver:
             elif (old.title, old.body, old.head_sha) != (pr.title, pr.body, pr.head_sha):
                 log.add("updated", pr_label(pr))
         self.say(f"  bot pass {seconds:.1f} s" + ("" if done.returncode == 0 else f", exit {done.returncode}"))
-        if done.returncode != 0:
-            tail = [line for line in done.stdout.splitlines() if ": error " in line or "error:" in line]
+        # a version check that failed (upstream lists a release whose files cannot be fetched) is
+        # the archive's state, not the farm's: reported every round, it does not stop convergence
+        checks = [line for line in done.stdout.splitlines() if line.startswith("update ") and ": error: " in line]
+        for line in checks:
+            log.add("blocked", line.removeprefix("update "))
+        tail = [line for line in done.stdout.splitlines()
+                if (": error " in line or "error:" in line) and line not in checks and not line.startswith("update: error ")]
+        failed = done.returncode != 0 and (bool(tail) or not checks)
+        if failed:
             log.add("problems", "farm bot run failed: " + " | ".join(tail[-4:] or done.stderr.strip().splitlines()[-4:]))
-        for line in done.stdout.splitlines():  # a version check that failed is not an action, but the pass is blind
-            if line.startswith("update ") and ": error: " in line:
-                log.add("problems", f"the bot's {line}")
         self.check_duplicates(list(after.values()))
-        return bool(log.of("opened") or log.of("updated") or log.of("closed")) or done.returncode != 0
+        return bool(log.of("opened") or log.of("updated") or log.of("closed")) or failed
 
     def check_duplicates(self, prs: Sequence[PullRequest]) -> None:
         found = duplicates(prs)
