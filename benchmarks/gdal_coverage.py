@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from packaging.tags import Tag
+from packaging.utils import canonicalize_name, parse_wheel_filename
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -110,9 +112,13 @@ def probe(name: str, libgdal: Path, libs: Path | None = None) -> Gdal:
     return Gdal(name, data["version"], data["drivers"], info, compressions, data["recode"])
 
 
-def download(project: str, where: Path) -> Path:
-    """The newest wheel of ``project`` for linux x86_64 and the newest CPython that has one."""
-    for py in PYTHONS:
+def download(project: str, where: Path, pythons: tuple[str, ...] = PYTHONS) -> Path:
+    """The newest wheel of ``project`` for linux x86_64 and the first of ``pythons`` that has one.
+
+    ``where`` may be a cache that already holds older wheels: the newest version for that
+    CPython is taken, not the last name in sort order.
+    """
+    for py in pythons:
         tag = py.replace(".", "")
         done = subprocess.run(
             [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:", "--quiet",
@@ -121,11 +127,27 @@ def download(project: str, where: Path) -> Path:
                for a in ("--platform", plat)), "-d", str(where), project],
             capture_output=True, text=True)
         if done.returncode == 0:
-            norm = project.replace("-", "_").lower()
-            found = sorted(p for p in where.glob("*.whl") if p.name.lower().startswith(norm + "-"))
+            found = newest_wheel(project, where, tag)
             if found:
-                return found[-1]
-    sys.exit(f"{project}: no linux x86_64 wheel on the default index for CPython {', '.join(PYTHONS)}")
+                return found
+    sys.exit(f"{project}: no linux x86_64 wheel on the default index for CPython {', '.join(pythons)}")
+
+
+def newest_wheel(project: str, where: Path, tag: str) -> Path | None:
+    """The newest wheel of ``project`` in ``where`` that CPython ``tag`` (``"311"``) on linux x86_64 installs."""
+    def fits(t: Tag) -> bool:
+        if not t.platform.endswith("x86_64"):
+            return False
+        if t.abi == "abi3":
+            return t.interpreter.startswith("cp") and t.interpreter[2:].isdigit() and int(t.interpreter[2:]) <= int(tag)
+        return t.interpreter == f"cp{tag}" or t.abi == "none"
+
+    found = []
+    for path in where.glob("*.whl"):
+        name, version, _, tags = parse_wheel_filename(path.name)
+        if name == canonicalize_name(project) and any(fits(t) for t in tags):
+            found.append((version, path))
+    return max(found)[1] if found else None
 
 
 def theirs(project: str, tmp: Path) -> Gdal:
