@@ -543,6 +543,10 @@ class Driver:
         if done is not None and done.returncode == 0:
             self.keep_artifacts(pr, wheelhouse, work / "keys", {w.name for w in s.wheelhouse.glob("*.whl")}
                                 if s.wheelhouse.is_dir() else set())
+        elif done is not None and (work / "logs").is_dir():  # what CI would show on the PR
+            logs = self.state_dir / "check-logs" / str(pr.number)
+            shutil.rmtree(logs, ignore_errors=True)
+            shutil.copytree(work / "logs", logs)
         shutil.rmtree(scratch, ignore_errors=True)
         if done is None:
             log.add("checked", f"#{pr.number}: no recipe to build")
@@ -550,7 +554,8 @@ class Driver:
         seconds = self._compile_seconds(done.stdout + done.stderr)
         self.compile_s += seconds
         if done.returncode != 0:
-            log.add("problems", f"#{pr.number} {pr.head}: its build fails, not merged: "
+            log.add("problems", f"#{pr.number} {pr.head}: its build fails, not merged (logs in "
+                                f"{self.state_dir / 'check-logs' / str(pr.number)}): "
                                 + " | ".join((done.stdout + done.stderr).strip().splitlines()[-3:]))
             return False
         log.add("checked", f"#{pr.number}: {', '.join(wanted)} build (compile {seconds:.1f} s)")
