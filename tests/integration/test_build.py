@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -14,11 +15,16 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import yaml
 from farm_helpers import farm, snapshot
 
 from farm.elf import read_elf
 
 ROOT = Path(__file__).resolve().parents[2]
+#: the zlib recipe's version and every sha256 its sources name (upstream's and Debian's files)
+ZLIB = yaml.safe_load((ROOT / "recipes" / "zlib" / "recipe.yaml").read_text(encoding="utf-8"))
+ZLIB_VERSION = str(ZLIB["context"]["version"])
+ZLIB_SHA256 = set(re.findall(r"\b[0-9a-f]{64}\b", yaml.safe_dump(ZLIB["source"])))
 pytestmark = pytest.mark.integration
 
 
@@ -33,7 +39,7 @@ def farm_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_zlib_wheel_is_published_and_well_formed(farm_root: Path) -> None:
-    wheels = list((farm_root / "wheelhouse").glob("wheelfarm_zlib-1.2.13-*.whl"))
+    wheels = list((farm_root / "wheelhouse").glob(f"wheelfarm_zlib-{ZLIB_VERSION}-*.whl"))
     assert len(wheels) == 1
     wheel = wheels[0]
     assert "manylinux" in wheel.name and wheel.name.split("-")[2:4] == ["py3", "none"]
@@ -43,16 +49,13 @@ def test_zlib_wheel_is_published_and_well_formed(farm_root: Path) -> None:
     with zipfile.ZipFile(wheel) as zf:
         names = zf.namelist()
         assert "wheelfarm/zlib/lib/libz.so.1" in names
-        assert not any(n.endswith((".a", ".la")) or n.endswith(".so.1.2.13") for n in names)
+        assert not any(n.endswith((".a", ".la")) or n.endswith(f".so.{ZLIB_VERSION}") for n in names)
         assert "wheelfarm/zlib/__init__.py" in names
         pc = zf.read("wheelfarm/zlib/lib/pkgconfig/zlib.pc").decode()
         assert pc.startswith("prefix=${pcfiledir}/../..")
-        provenance = json.loads(zf.read("wheelfarm_zlib-1.2.13.dist-info/provenance.json"))
-        assert provenance["sources"][0]["sha256"] in {
-            "b3a24de97a8fdbc835b9833169501030b8977031bcb54b3b3ac13740f846ab30",
-            "71feb7947e3c00ef125f83b79a4e529bde31171e5babe48b391f06758d1ab0a1",
-        }
-        assert "wheelfarm_zlib-1.2.13.dist-info/licenses/LICENSE" in names
+        provenance = json.loads(zf.read(f"wheelfarm_zlib-{ZLIB_VERSION}.dist-info/provenance.json"))
+        assert provenance["sources"][0]["sha256"] in ZLIB_SHA256
+        assert f"wheelfarm_zlib-{ZLIB_VERSION}.dist-info/licenses/LICENSE" in names
         zf.extractall(farm_root / "unpacked")
     info = read_elf(farm_root / "unpacked" / "wheelfarm" / "zlib" / "lib" / "libz.so.1")
     assert info is not None and info.soname == "libz.so.1" and info.runpath == ("$ORIGIN",)
@@ -162,6 +165,6 @@ def test_pep517_backend_builds_through_pip(farm_root: Path, tmp_path: Path) -> N
     )
     assert result.returncode == 0, result.stdout + result.stderr
     (wheel,) = out.glob("*.whl")
-    assert wheel.name == "wheelfarm_zlib-1.2.13-py3-none-linux_x86_64.whl"
+    assert wheel.name == f"wheelfarm_zlib-{ZLIB_VERSION}-py3-none-linux_x86_64.whl"
     with zipfile.ZipFile(wheel) as zf:
         assert "wheelfarm/zlib/lib/libz.so.1" in zf.namelist()
