@@ -2,33 +2,22 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import platform
 import sys
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from benchmark_scripts import load
 
 from farm.elf import DynamicInfo
 
-ROOT = Path(__file__).resolve().parents[2]
 LIBZ = Path("/lib/x86_64-linux-gnu/libz.so.1")
 
 
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("cuda_size", ROOT / "benchmarks" / "cuda_size.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["cuda_size"] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
-
-
-cuda_size = _load()
+cuda_size = load("cuda_size")
 
 
 @pytest.fixture
