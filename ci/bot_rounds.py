@@ -8,10 +8,11 @@ changes to tracked files) whose forge is the local one: branches plus the PR rec
 
 1. finish what an interrupted run left behind (below);
 2. publish: every recipe on the branch whose wheel version is not in the index is built
-   (``farm build NAME``, dependencies first) and the wheelhouse published (``farm index``);
+   (``farm build --no-deps NAME``, dependencies first, each against the wheels of what it
+   links) and the wheelhouse published (``farm index``);
 3. a bot pass (``farm bot run``);
 4. each open bot PR is built as CI would build it, from the PR's own files in a scratch copy
-   (``farm build`` of the recipes it changes, tests included, against the wheelhouse's wheels,
+   (``farm build --no-deps`` of the recipes it changes, tests included, against the wheelhouse's wheels,
    into a scratch wheelhouse and index); those that build and pass are merged with a plain
    ``git merge --no-ff`` of the branch, as people merge a local PR, and the local forge marks
    a PR merged when its head is reachable from the branch;
@@ -424,7 +425,7 @@ class Driver:
                 broken.add(name)
                 continue
             self.mark(f"build {name}={version}")
-            done = self.farm("build", name)
+            done = self.farm("build", "--no-deps", name)  # what it links is published already
             output = done.stdout + done.stderr
             seconds = self._compile_seconds(output)
             self.compile_s += seconds
@@ -539,7 +540,7 @@ class Driver:
             if indexed.returncode != 0:
                 raise RoundsError(f"#{pr.number}: farm index of the scratch wheelhouse failed: "
                                   + (indexed.stderr or indexed.stdout).strip()[-300:])
-        done = self.farm("build", *wanted, root=tree, env=env) if wanted else None
+        done = self.farm("build", "--no-deps", *wanted, root=tree, env=env) if wanted else None
         if done is not None and done.returncode == 0:
             self.keep_artifacts(pr, wheelhouse, work / "keys", {w.name for w in s.wheelhouse.glob("*.whl")}
                                 if s.wheelhouse.is_dir() else set())

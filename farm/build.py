@@ -92,6 +92,9 @@ class Builder:
     strict_policy: bool = False
     #: build only the variants matching these values (``--variant interface=lp64``)
     only_variants: dict[str, str] = field(default_factory=dict)
+    #: build what the named recipes link first; False: only the named ones, their dependencies'
+    #: wheels taken from the wheelhouse as they are (what a CI job for one recipe does)
+    with_dependencies: bool = True
     cpu_count: int = field(default_factory=lambda: os.cpu_count() or 1)
 
     @property
@@ -106,7 +109,8 @@ class Builder:
         for n in names:
             self.catalog.document(n)
             wanted.add(n)
-            wanted.update(graph.dependencies(n, transitive=True))
+            if self.with_dependencies:
+                wanted.update(graph.dependencies(n, transitive=True))
         return [n for wave in graph.waves(only=wanted) for n in wave]
 
     def build(self, names: Sequence[str]) -> list[BuildResult]:

@@ -24,6 +24,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--all", action="store_true", help="every recipe; unchanged ones are skipped")
     parser.add_argument("--force", action="store_true", help="rebuild even when the build key is unchanged")
     parser.add_argument("--no-test", action="store_true", help="skip the fresh-venv test stage")
+    parser.add_argument("--no-deps", action="store_true",
+                        help="build only the named recipes; their dependencies' wheels come from the wheelhouse "
+                             "as they are (a missing one is an error), as a CI job for one recipe gets them")
     parser.add_argument("--strict-policy", action="store_true",
                         help="repair to the platform policy of pins.yaml (fails if the wheel cannot meet it)")
     parser.add_argument("--variant", action="append", metavar="KEY=VALUE", default=[],
@@ -46,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     only = dict(item.partition("=")[::2] for item in args.variant)
     shown = printer()
     builder = Builder(settings(args), cat, shown, test=not args.no_test, force=args.force,
-                      strict_policy=args.strict_policy, only_variants=only)
+                      strict_policy=args.strict_policy, only_variants=only, with_dependencies=not args.no_deps)
     if args.check_reproducible:
         return _check_reproducible(builder, names)
     start = time.monotonic()
