@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -34,6 +34,7 @@ from farm.bot.facts import RecipeFacts
 from farm.bot.forge import BOT_PREFIX, FileChange, write_meta
 from farm.bot.migration import RETIRED, Change, Draft, Migration, MigrationError, draft_migration
 from farm.bot.versions import DebianOrig, Download, Found, VersionCheckError, sha256_of
+from farm.errors import FarmError
 from farm.locate import YamlError, load_yaml
 from farm.pins import Pins
 from farm.platforms import Platform
@@ -41,7 +42,11 @@ from farm.recipe.model import Artifact, Recipe
 from farm.recipe.render import RecipeDocument, RecipeError, render
 from farm.recipe.schema import is_condition
 
+#: (project, file name) -> the file's download URL on the package index
+PypiFileUrl = Callable[[str, str], str]
+
 __all__ = [
+    "PypiFileUrl",
     "AbiContext",
     "BranchRef",
     "Proposal",
@@ -229,23 +234,30 @@ class _Sources:
 
 
 def _hash_urls(text: str, sources: Sequence[Artifact], skip: int, path: str, name: str, version: str,
-               download: Download) -> _Sources:
-    """The sha256 of every URL origin (artifact ``skip`` aside), downloaded and hashed."""
+               download: Download, pypi_file_url: PypiFileUrl | None = None) -> _Sources:
+    """The sha256 of every URL origin (artifact ``skip`` aside), downloaded and hashed; a package
+    index's file (``pypi:``) too, by the URL its project page gives, where ``pypi_file_url`` is set."""
     hashed: list[str] = []
     stale: list[str] = []
     for i, artifact in enumerate(sources):
         if i == skip:
             continue
         for j, origin in enumerate(artifact.origins):
-            if origin.url is None:
+            url = origin.url
+            if url is None and origin.pypi_project and origin.pypi_file and pypi_file_url is not None:
+                try:
+                    url = pypi_file_url(origin.pypi_project, origin.pypi_file)
+                except FarmError as exc:
+                    raise EditError(f"cannot hash {name} {version}: {exc}") from None
+            if url is None:
                 stale.append(origin.describe())
                 continue
             try:
-                digest = sha256_of(origin.url, download)
+                digest = sha256_of(url, download)
             except VersionCheckError as exc:
                 raise EditError(f"cannot hash {name} {version}: {exc}") from None
             text = set_scalar(text, (*_origin_path(i, j), "sha256"), digest, path).text
-            hashed.append(f"  - `{origin.url}`: `{digest}`")
+            hashed.append(f"  - `{origin.describe()}`: `{digest}`")
     return _Sources(text, tuple(hashed), tuple(stale), ())
 
 
@@ -336,7 +348,8 @@ def upstream_suffix(orig: DebianOrig) -> str:
 
 
 def update_proposal(recipe: RecipeFacts, path: str, text: str, found: Found, pins: Pins, platform: Platform,
-                    download: Download, orig: DebianOrig | None = None, abi: AbiContext | None = None) -> Proposal:
+                    download: Download, orig: DebianOrig | None = None, abi: AbiContext | None = None,
+                    pypi_file_url: PypiFileUrl | None = None) -> Proposal:
     """Set the new version, the sha256 of every artifact (from Debian's ``.dsc`` when ``orig`` is
     given, else downloaded), and build number 0; a bump past the ABI boundary adds a migration.
 
@@ -359,7 +372,7 @@ def update_proposal(recipe: RecipeFacts, path: str, text: str, found: Found, pin
     if orig is not None:
         done = _debian_sources(new, doc, rendered.sources, orig, path, recipe.name, str(found.version), download)
     else:
-        done = _hash_urls(new, rendered.sources, -1, path, recipe.name, str(found.version), download)
+        done = _hash_urls(new, rendered.sources, -1, path, recipe.name, str(found.version), download, pypi_file_url)
     new = done.text
     notes = [f"- version: {recipe.version} -> {found.version}", *done.notes,
              "- sha256 of each artifact:\n" + "\n".join(done.hashed),

@@ -23,6 +23,7 @@ from packaging.version import InvalidVersion, Version
 from farm.bot.changes import (
     AbiContext,
     Proposal,
+    PypiFileUrl,
     completion_branch,
     completion_proposal,
     meta_version,
@@ -91,6 +92,8 @@ class Effects:
     log: Callable[[str], None] = _quiet
     #: Debian's source archive for ``updates: {debian: ...}`` (None: the machine's apt, state in the cache)
     debian: SourceArchive | None = None
+    #: a package index file's download URL, to hash a bumped ``pypi:`` source (None: left for a person)
+    pypi_file_url: PypiFileUrl | None = None
 
 
 @dataclass(frozen=True)
@@ -530,7 +533,7 @@ class _Pass:
             path = self.rel(f.file)
             orig = debian_orig(found.candidates, self.archive) if found.debian is not None else None
             return update_proposal(f, path, self.read(path, base_sha), found, self.pins, self.platform,
-                                   self.fx.download, orig, self.abi_context(name, f))
+                                   self.fx.download, orig, self.abi_context(name, f), self.fx.pypi_file_url)
 
         pr = self.attempt(UPDATE_SCOPE, name, branch, {"version": str(found.version)}, propose)
         error = self.journal.errors.get(UPDATE_SCOPE, {}).get(name) if pr is None else None

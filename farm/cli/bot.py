@@ -8,7 +8,7 @@ import contextlib
 import os
 import sys
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from farm.bot.forge import BOT_PREFIX, DryRunForge, Forge
@@ -19,6 +19,7 @@ from farm.bot.status import write_status
 from farm.bot.versions import Endpoints, http_get, pip_index_api, url_download
 from farm.cli._common import add_root, settings
 from farm.errors import FarmError
+from farm.pypi import file_url, pip_index_url
 from farm.settings import Settings
 
 __all__ = ["add_forge_arguments", "configure", "effects", "run"]
@@ -99,7 +100,24 @@ def effects(args: argparse.Namespace, s: Settings, *, dry_run: bool = False, ver
         download=url_download(max(60.0, s.download_timeout)),
         endpoints=endpoints,
         log=log,
+        pypi_file_url=_pypi_file_url(s.download_timeout),
     )
+
+
+
+def _pypi_file_url(timeout: float) -> Callable[[str, str], str]:
+    """A file's URL on the package index pip uses (asked once, on the first bump that needs it)."""
+    index: list[str] = []
+
+    def find(project: str, file: str) -> str:
+        if not index:
+            found = pip_index_url()
+            if found is None:
+                raise FarmError("no package index configured for pip; set pip's global.index-url")
+            index.append(found)
+        return file_url(project, file, index[0], timeout)
+
+    return find
 
 
 @contextlib.contextmanager

@@ -197,3 +197,27 @@ def test_a_pin_past_what_the_mirror_has_stays_stuck_and_says_why(farm: Path) -> 
     assert plan is not None and plan.roots["libfoo"].state == "stuck"
     assert "its bump PR #1 goes to 1.1.0 only" in plan.states["fooapp"].reason
     assert {str(s.state) for s in plan.states.values()} == {"stuck"}
+
+
+def test_a_bumped_package_index_source_is_hashed_by_the_url_its_project_page_gives() -> None:
+    from farm.bot.changes import _hash_urls
+    from farm.recipe.model import Artifact, Origin
+
+    text = "source:\n  - pypi:\n      name: numpy\n      file: numpy-2.4.6.tar.gz\n    sha256: " + "0" * 64 + "\n"
+    sources = [Artifact((Origin(sha256="0" * 64, pypi_project="numpy", pypi_file="numpy-2.4.6.tar.gz"),))]
+    files = {"https://files.example/numpy-2.4.6.tar.gz": b"numpy 2.4.6"}
+    asked: list[tuple[str, str]] = []
+
+    def page(project: str, file: str) -> str:
+        asked.append((project, file))
+        return f"https://files.example/{file}"
+
+    done = _hash_urls(text, sources, -1, "recipes/numpy/recipe.yaml", "numpy", "2.4.6",
+                      lambda url: iter([files[url]]), page)
+    digest = hashlib.sha256(b"numpy 2.4.6").hexdigest()
+    assert asked == [("numpy", "numpy-2.4.6.tar.gz")] and done.stale == ()
+    assert yaml.safe_load(done.text)["source"][0]["sha256"] == digest
+    assert done.hashed == (f"  - `pypi:numpy/numpy-2.4.6.tar.gz`: `{digest}`",)
+    # without a way to ask the index, the source is left for a person, as before
+    left = _hash_urls(text, sources, -1, "recipes/numpy/recipe.yaml", "numpy", "2.4.6", lambda url: iter([b""]))
+    assert left.stale == ("pypi:numpy/numpy-2.4.6.tar.gz",) and left.text == text
