@@ -218,6 +218,9 @@ class _Packer:
                     first, _, rest = text.partition("\n")
                     up = os.path.relpath(self.pkg, path.parent)
                     locate = f'__farm_prefix="$(cd "$(dirname "$0")/{up}" && pwd)"\n'
+                    # a single-quoted assignment (curl 8's prefix='...') would keep the variable
+                    # unexpanded: double quotes, where nothing else in the value is special
+                    rest = re.sub(rf"(?m)^(\w+)='([^'\n$`\"\\]*{re.escape(prefix)}[^'\n$`\"\\]*)'$", r'\1="\2"', rest)
                     text = first + "\n" + locate + rest.replace(prefix, "${__farm_prefix}")
             if text != original:
                 path.write_text(text, encoding="utf-8", errors="surrogateescape")

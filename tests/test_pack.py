@@ -28,7 +28,7 @@ def test_text_files_are_relocated_and_lose_the_flags_naming_the_build_tree(tmp_p
     (prefix / "bin").mkdir()
     # what autoconf's precious variables leave in a -config script (curl-config --configure)
     (prefix / "bin" / "demo-config").write_text(
-        f"#!/bin/sh\nprefix={prefix}\necho \"'--prefix={prefix}' 'CFLAGS={flags}'\"\n")
+        f"#!/bin/sh\nprefix={prefix}\nlibdir='{prefix}/lib'\necho \"'--prefix={prefix}' 'CFLAGS={flags}'\"\n")
     (prefix / "bin" / "demo-config").chmod(0o755)
     (prefix / "lib" / "pkgconfig").mkdir(parents=True)
     (prefix / "lib" / "pkgconfig" / "demo.pc").write_text(
@@ -40,6 +40,8 @@ def test_text_files_are_relocated_and_lose_the_flags_naming_the_build_tree(tmp_p
     assert not [n for n, t in texts.items() if str(tree.root) in t]
     script = texts["wheelfarm/demo/bin/demo-config"]
     assert "'CFLAGS=-O2'" in script and '__farm_prefix="$(cd "$(dirname "$0")/.." && pwd)"' in script
+    # a single-quoted assignment (curl 8's curl-config) gets double quotes, so the prefix expands
+    assert 'libdir="${__farm_prefix}/lib"' in script and "'--prefix=${__farm_prefix}'" in script
     pc = texts["wheelfarm/demo/lib/pkgconfig/demo.pc"]
     assert "prefix=${pcfiledir}/../.." in pc and pc.rstrip().endswith("Cflags: -I${prefix}/include -O2")
 
