@@ -74,6 +74,7 @@ from farm.bot.forge_local import LocalForge
 from farm.bot.index_reader import IndexReader, record_build_failure
 from farm.catalog import Catalog
 from farm.errors import FarmError
+from farm.graph import Graph
 from farm.platforms import current
 from farm.recipe.render import discover, read_document
 from farm.settings import Settings, load_settings
@@ -361,6 +362,11 @@ class Driver:
         return done.stdout.strip()
 
     # -- publishing -------------------------------------------------------------------------
+    def graph(self) -> Graph:
+        """The branch's recipe graph, as the bot reads it."""
+        catalog = Catalog.from_settings(self.settings())
+        return facts_graph(read_facts(catalog.documents, catalog.pins, current()))
+
     def pending(self) -> tuple[list[tuple[str, str, str]], list[str]]:
         """(recipe, dist, version) of every recipe whose wheel the index lacks, dependencies first;
         and those not built again because a failure record for that version is in the index."""
@@ -417,7 +423,7 @@ class Driver:
         before = self.index_files()
         broken: set[str] = set()
         s = self.settings()
-        graph = facts_graph(read_facts(Catalog.from_settings(s).documents, Catalog.from_settings(s).pins, current()))
+        graph = self.graph()
         for name, dist, version in todo:
             below = set(graph.dependencies(name, transitive=True))
             if below & broken:
@@ -613,7 +619,7 @@ class Driver:
         waits for a later round, so its check builds against its dependencies' new wheels (which
         the merged build then finds unchanged) instead of the old ones."""
         s = self.settings()
-        graph = facts_graph(read_facts(Catalog.from_settings(s).documents, Catalog.from_settings(s).pins, current()))
+        graph = self.graph()
         names = {d.folder.name: d.declared_name for d in (read_document(f) for f in discover(s.recipes))}
         changes = {pr.number: [names.get(f, f) for f in self.changed_recipes(pr.head_sha)] for pr in prs}
         bumps = {ref.recipe: pr.number for pr in prs if (ref := parse_branch(pr.head)) is not None
