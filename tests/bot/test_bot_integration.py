@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from bot_fakes import GIT_ENV, RECIPES, commit_all, git
 
 from farm.bot.edits import set_in_mapping
@@ -123,11 +124,18 @@ def real_farm(tmp_path: Path) -> Path:
     root = tmp_path / "farm"
     # libtiff and everything it links (its codecs' libraries too): only zlib's dependents migrate
     graph = Catalog.from_settings(load_settings(REPO)).graph()
-    for name in ("libtiff", *graph.dependencies("libtiff", transitive=True)):
+    names = ("libtiff", *graph.dependencies("libtiff", transitive=True))
+    for name in names:
         # zlib at 1.2.13, whatever release the farm's own recipe has moved to
         shutil.copytree((RECIPES if name == "zlib" else REPO / "recipes") / name, root / "recipes" / name)
     pins = (REPO / "recipes" / "pins.yaml").read_text()
-    (root / "recipes" / "pins.yaml").write_text(re.sub(r'(?m)^  zlib: "[^"]*"$', '  zlib: "1.2.12"', pins))
+    # each copied library pinned at its recipe's release (as once its migrations are done), zlib behind
+    versions = {n: str(yaml.safe_load((root / "recipes" / n / "recipe.yaml").read_text())["context"]["version"])
+                for n in names}
+    versions["zlib"] = "1.2.12"
+    for name, version in versions.items():
+        pins = re.sub(rf'(?m)^  {re.escape(name)}: "[^"]*"$', f'  {name}: "{version}"', pins)
+    (root / "recipes" / "pins.yaml").write_text(pins)
     (root / "recipes" / "tiffutil").mkdir()
     (root / "recipes" / "tiffutil" / "recipe.yaml").write_text(tiffutil_recipe())
     (root / "recipes" / "tiffutil" / "build.sh").write_text(TIFFUTIL_BUILD)
