@@ -52,6 +52,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import re
@@ -109,6 +110,9 @@ class State:
     rounds: int = 0
     wall_s: float = 0.0
     compile_s: float = 0.0
+    #: PR number -> what its failed check built from (head commit, dependencies' wheels): the
+    #: same inputs are not built again, as CI runs a PR's check once per push
+    failed_checks: dict[str, str] = field(default_factory=dict)
 
 
 #: what a round did, in the words its log uses
@@ -205,6 +209,8 @@ class Driver:
         self.state = State()
         self._saved_wall = 0.0
         self._saved_compile = 0.0
+        #: this round's check inputs of each open PR (ready() computes them)
+        self.inputs: dict[int, str] = {}
 
     # -- plumbing -------------------------------------------------------------------------
     def say(self, line: str) -> None:
@@ -513,6 +519,7 @@ class Driver:
     def check(self, pr: PullRequest, log: RoundLog) -> bool:
         """Build what ``pr`` changes from its own files, as its CI job would; True when it builds."""
         self.mark(f"check #{pr.number} {pr.head}")
+        self.state.failed_checks.pop(str(pr.number), None)  # a check starting forgets the last one
         folders = self.changed_recipes(pr.head_sha)
         if not folders or not self.pr_builds:
             log.add("checked", f"#{pr.number}: {'no recipe to build' if not folders else 'not built (--no-pr-builds)'}")
@@ -560,6 +567,9 @@ class Driver:
             return True
         seconds = self._compile_seconds(done.stdout + done.stderr)
         self.compile_s += seconds
+        if done.returncode != 0 and pr.number in self.inputs:
+            self.state.failed_checks[str(pr.number)] = self.inputs[pr.number]
+            self.save_state()
         if done.returncode != 0:
             log.add("problems", f"#{pr.number} {pr.head}: its build fails, not merged (logs in "
                                 f"{self.state_dir / 'check-logs' / str(pr.number)}): "
@@ -629,7 +639,12 @@ class Driver:
             below = {d for r in changes[pr.number] if r in graph.index for d in graph.dependencies(r, transitive=True)}
             first = [o.number for o in prs if o.number != pr.number and below & set(changes[o.number])]
             ref = parse_branch(pr.head)
-            if first:
+            self.inputs[pr.number] = self.check_inputs(pr, below)
+            if self.state.failed_checks.get(str(pr.number)) == self.inputs[pr.number]:
+                log.add("waiting", f"#{pr.number} {pr.head}: its check failed on this commit with these "
+                                   "dependencies; a new commit on the branch, or a dependency's new wheel, "
+                                   "checks it again")
+            elif first:
                 log.add("waiting", f"#{pr.number} {pr.head}: checked after #{', #'.join(map(str, first))} "
                                    "(a dependency's PR) is merged and published")
             elif ref is not None and ref.kind == "migration" and ref.recipe in bumps:
@@ -639,6 +654,14 @@ class Driver:
             else:
                 out.append(pr)
         return out
+
+    def check_inputs(self, pr: PullRequest, below: set[str]) -> str:
+        """What a PR's check builds from: its head commit and its dependencies' wheels."""
+        s = self.settings()
+        own = tuple(re.sub(r"[-_.]+", "_", s.dist_name(d)).lower() + "-" for d in below)
+        wheels = sorted(w.name for w in s.wheelhouse.glob("*.whl") if w.name.lower().startswith(own)) \
+            if own and s.wheelhouse.is_dir() else []
+        return hashlib.sha256("\n".join([pr.head_sha, *wheels]).encode()).hexdigest()
 
     def merge(self, pr: PullRequest, log: RoundLog) -> None:
         head = self.git("rev-parse", f"refs/heads/{pr.head}")

@@ -16,9 +16,10 @@ import sys
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
-from packaging.utils import canonicalize_name
+from packaging.utils import InvalidSdistFilename, canonicalize_name, parse_sdist_filename
+from packaging.version import InvalidVersion, Version
 
 from farm.errors import FarmError
 
@@ -76,6 +77,23 @@ def file_url(project: str, file: str, index_url: str, timeout: float = 30.0) -> 
         parser = _Links()
         parser.feed(body.decode("utf-8", errors="replace"))
         urls = parser.links
-    if file not in urls:
+    name = file if file in urls else _same_sdist(file, urls)
+    if name is None:
         raise IndexFileError(f"{page} has no file {file}; check the recipe's pypi.file")
-    return str(urllib.parse.urljoin(base, urls[file]))
+    return str(urllib.parse.urljoin(base, urls[name]))
+
+
+def _sdist_key(file: str) -> tuple[str, Version] | None:
+    try:
+        return parse_sdist_filename(file)
+    except (InvalidSdistFilename, InvalidVersion):
+        return None
+
+
+def _same_sdist(file: str, names: Iterable[str]) -> str | None:
+    """The file that is ``file``'s sdist under PEP 625's name (``GDAL-3.13.3.tar.gz`` is
+    published as ``gdal-3.13.3.tar.gz`` since 3.10): same project and version, as tar.gz."""
+    want = _sdist_key(file)
+    if want is None:
+        return None
+    return next((n for n in sorted(names) if n.endswith(".tar.gz") and _sdist_key(n) == want), None)

@@ -70,6 +70,14 @@ def test_file_url_from_an_html_page(index: str) -> None:
     assert file_url("other", "demo_pkg-1.0.tar.gz", index).endswith("/files/demo_pkg-1.0.tar.gz")
 
 
+def test_a_file_is_found_under_its_pep_625_name(index: str) -> None:
+    """A recipe's ``Demo_Pkg-${{ version }}.tar.gz`` finds a release the index has as demo_pkg-1.0.tar.gz."""
+    assert file_url("demo-pkg", "Demo_Pkg-1.0.tar.gz", index).endswith("/files/demo_pkg-1.0.tar.gz")
+    assert file_url("demo-pkg", "demo-pkg-1.0.tar.gz", index).endswith("/files/demo_pkg-1.0.tar.gz")
+    with pytest.raises(IndexFileError, match="has no file Demo_Pkg-1.1.tar.gz"):
+        file_url("demo-pkg", "Demo_Pkg-1.1.tar.gz", index)
+
+
 def test_unknown_file_and_project_are_one_line_errors(index: str) -> None:
     with pytest.raises(IndexFileError, match="has no file demo_pkg-9.tar.gz; check the recipe's pypi.file"):
         file_url("demo-pkg", "demo_pkg-9.tar.gz", index)

@@ -209,7 +209,8 @@ def _topological(graph: Graph) -> list[int]:
 def plan(graph: Graph, scope: Scope, published: Mapping[str, Version],
          prs: Mapping[str, PrRecord], errors: Mapping[str, str], now: float,
          resume: frozenset[str] = frozenset(), failures: Mapping[str, str] = MappingProxyType({}),
-         built_against: Mapping[str, str] = MappingProxyType({})) -> Plan:
+         built_against: Mapping[str, str] = MappingProxyType({}),
+         updating: Mapping[str, str] = MappingProxyType({})) -> Plan:
     """Every member's state and reason; ``to_open``: the ready recipes to open PRs for, best first.
 
     ``published``: the newest published version of each distribution. ``prs``: the bot's
@@ -219,7 +220,9 @@ def plan(graph: Graph, scope: Scope, published: Mapping[str, Version],
     (or root) whose build of its target version failed. ``built_against``: members whose newest
     published wheel already requires every pinned library at its new version (built on a branch
     where the migration was active, such as a version bump merged after it), with what says so;
-    they are done without a rebuild of their own.
+    they are done without a rebuild of their own. ``updating``: members whose own version update
+    is an open PR, with what names it; they wait for it rather than get a rebuild of the old
+    version (merged, it is built with the migration active and is done; closed, the rebuild opens).
     """
     names = graph.names
     index = graph.index
@@ -318,6 +321,10 @@ def plan(graph: Graph, scope: Scope, published: Mapping[str, Version],
             more = " and more" if len(blockers[k]) > SHOWN else ""
             states[m.name] = _state(at, State.AWAITING_PARENTS, f"waits for {', '.join(parts)}{more}",
                                     waiting=gates + tuple(names[i] for i in blockers[k][:SHOWN]))
+        elif (update := updating.get(m.name)) is not None:
+            states[m.name] = _state(at, State.AWAITING_PARENTS,
+                                    f"waits for its version update {update}: merged, it is built with this "
+                                    "migration and needs no rebuild; closed, the rebuild opens")
         else:
             ready.append(k)
             states[m.name] = _state(at, State.AWAITING_PR, "ready")

@@ -236,7 +236,7 @@ class _Pass:
         blocked, route = self.route(m, name, want)
         return Root(name, dist, want, blocked, route)
 
-    def bump_pr(self, name: str, want: Version) -> tuple[PullRequest | None, Version | None]:
+    def bump_pr(self, name: str) -> tuple[PullRequest | None, Version | None]:
         pr = self.prs.get(update_branch(name))
         return pr, meta_version(pr.meta, "version") if pr is not None else None
 
@@ -249,13 +249,13 @@ class _Pass:
                 return "", ""  # the default branch builds it
         except InvalidVersion:
             return f"nothing will build: {where} has version {f.version!r}, which is not a PEP 440 version", ""
-        pr, version = self.bump_pr(name, want)
+        pr, version = self.bump_pr(name)
         if pr is not None and version is not None and version >= want and pr.state in ("open", "merged"):
             return "", f"its bump PR #{pr.number} to {version} is {pr.state}"
         check: UpdateReport | None = None
         if f.updates and f.error is None and self.act and self.check_updates:
             check = self.check_update(name, f)  # opens the bump PR when upstream has the version
-            pr, version = self.bump_pr(name, want)
+            pr, version = self.bump_pr(name)
             if pr is not None and version is not None and version >= want and pr.state in ("open", "merged"):
                 return "", f"the bot opened its bump PR #{pr.number} to {version}"
         why = [f"{where} has {f.version} and no bump PR to {want} or newer is open"]
@@ -318,7 +318,16 @@ class _Pass:
         records = self.records(m, scope)
         return plan(self.graph, scope, published, records, self.journal.errors.get(m.id, {}),
                     self.now, self.journal.resumable(m.id), self.failures(scope, records, published),
-                    self.built_against(scope, published, records))
+                    self.built_against(scope, published, records), self.updating(scope))
+
+    def updating(self, scope: Scope) -> dict[str, str]:
+        """member -> "#N to V" where the member's own version update is an open PR."""
+        out: dict[str, str] = {}
+        for name in scope.members:
+            pr, version = self.bump_pr(name)
+            if pr is not None and pr.state == "open":
+                out[name] = f"#{pr.number}" + (f" to {version}" if version is not None else "")
+        return out
 
     def migrate(self, m: Migration, known: frozenset[str], retired: frozenset[str]) -> MigrationReport:
         problems = check_migration(m, self.facts, self.pins, known)

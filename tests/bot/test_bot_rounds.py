@@ -170,3 +170,33 @@ def test_a_pr_waits_for_its_dependencies_prs_and_a_rebuild_for_the_recipes_bump(
         f"#{rb.number} farm-bot/update/rb: checked after #{rz.number}, #{rebuild.number} (a dependency's PR) "
         "is merged and published",
         f"#{rebuild.number} farm-bot/migrate/m-1/rz: rz's version bump #{rz.number} goes first"]
+
+
+def test_a_failed_check_is_not_built_again_until_its_branch_or_dependencies_move(
+        tmp_path: Path, upstream: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in faults.driver_env().items():
+        monkeypatch.setenv(key, value)
+    repo = faults.make_farm(tmp_path / "farm", upstream, "small")
+    forge = LocalForge(repo)
+    branch, script = "farm-bot/update/rz", "recipes/rz/build.sh"
+    forge.create_branch(branch, "main")
+    forge.commit_files(branch, "rz: break the build", [FileChange(script, "#!/usr/bin/env bash\nexit 1\n")])
+    pr = forge.open_pr(branch, "main", "rz: change", "")
+    driver = rounds.Driver(repo)
+    driver.state_dir.mkdir(parents=True)
+    log = rounds.RoundLog()
+    assert [p.number for p in driver.ready(forge.list_prs("farm-bot/"), log)] == [pr.number]
+    assert not driver.check(forge.list_prs("farm-bot/")[0], log)
+
+    restarted = rounds.Driver(repo)  # the failure survives a restart
+    restarted.load_state()
+    log = rounds.RoundLog()
+    assert restarted.ready(forge.list_prs("farm-bot/"), log) == []
+    assert log.of("waiting") == [f"#{pr.number} {branch}: its check failed on this commit with these dependencies; "
+                                 "a new commit on the branch, or a dependency's new wheel, checks it again"]
+
+    forge.commit_files(branch, "rz: mend the build", [FileChange(script, (repo / script).read_text())])
+    fixed = forge.list_prs("farm-bot/")
+    assert [p.number for p in restarted.ready(fixed, rounds.RoundLog())] == [pr.number]
+    assert restarted.check(fixed[0], rounds.RoundLog())
+    assert restarted.state.failed_checks == {}

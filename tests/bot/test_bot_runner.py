@@ -12,7 +12,7 @@ import pytest
 import yaml
 from bot_fakes import FakeArchive, commit_all, git, publish
 
-from farm.bot.forge import ForgeError, PullRequest
+from farm.bot.forge import FileChange, ForgeError, PullRequest, write_meta
 from farm.bot.forge_local import LocalForge
 from farm.bot.index_reader import IndexReader
 from farm.bot.planner import State
@@ -255,6 +255,31 @@ def test_a_member_already_built_against_the_new_pin_needs_no_rebuild(farm: Path)
     assert state.state == "done"
     assert state.reason == f"wheelfarm-libtiff {have} is in the index, already built against wheelfarm-zlib<2,>=1.2.13"
     assert [(a.kind, a.recipe) for a in report.actions] == [("closed", "libtiff"), ("opened", "tiffutil")]  # next wave
+
+
+def test_a_member_with_its_own_version_update_open_waits_for_it(farm: Path) -> None:
+    """A rebuild of the old version would be thrown away once the member's version update
+    merges (built with the migration active, it needs none), so the rebuild waits for the
+    update; closed unmerged, the update no longer holds it."""
+    start_migration(farm)
+    forge = LocalForge(farm)
+    publish(farm / "index", "wheelfarm-zlib", "1.2.13")
+    forge.create_branch("farm-bot/update/libtiff", forge.default_branch)
+    recipe = "recipes/libtiff/recipe.yaml"
+    text = (farm / recipe).read_text()
+    forge.commit_files("farm-bot/update/libtiff", "libtiff: update to 4.7.0",
+                       [FileChange(recipe, text.replace(yaml.safe_load(text)["context"]["version"], "4.7.0", 1))])
+    update = forge.open_pr("farm-bot/update/libtiff", forge.default_branch, "libtiff: update to 4.7.0",
+                           write_meta({"kind": "update", "recipe": "libtiff", "version": "4.7.0"}))
+    report = bot(farm, forge).run(updates=False)
+    assert opened(report) == []
+    state = report.migrations[0].plan.states["libtiff"]  # type: ignore[union-attr]
+    assert (state.state, state.reason) == ("awaiting-parents", f"waits for its version update #{update.number} "
+                                           "to 4.7.0: merged, it is built with this migration and needs no "
+                                           "rebuild; closed, the rebuild opens")
+
+    forge.close_pr(update.number, "not this release")
+    assert opened(bot(farm, forge).run(updates=False)) == ["libtiff"]
 
 
 # -- version updates ------------------------------------------------------------------------------
