@@ -40,9 +40,10 @@ cmake --build . -j "$CPU_COUNT"
 cmake --install .
 cd "$SRC_DIR"
 
-# ONLY_SHARED_LIBS builds the tools as <tool>-shared: give them their own names, in the
-# exported CMake targets too (which check that every file they name exists).
+# ONLY_SHARED_LIBS builds 1.10's tools as <tool>-shared (1.14 names them plainly): give them
+# their own names, in the exported CMake targets too (which check that every file they name exists).
 for f in "$PREFIX"/bin/*-shared; do
+  [ -e "$f" ] || continue
   mv "$f" "${f%-shared}"
 done
 sed -i -E 's#/bin/([A-Za-z0-9_]+)-shared"#/bin/\1"#g' "$PREFIX"/lib/cmake/hdf5/hdf5-targets-*.cmake
