@@ -81,7 +81,8 @@ if grep -q '^Requires.*-[0-9]' "$PREFIX"/lib/pkgconfig/*.pc; then echo "unfixed 
 # prefix and the zlib wheel's folder; the .pc files and the exported targets name the zlib wheel's
 # library by its build-time path (a shared libhdf5 carries its own link to libz.so.1).
 host="$(dirname "$PREFIX")/host"
-sed -i -e "s#$PREFIX#<the wheel's hdf5 folder>#g" -e "s#$host/[^ ;]*#<the zlib wheel>#g" "$PREFIX/lib/libhdf5.settings"
+sed -i -e "s#$PREFIX#<the wheel's hdf5 folder>#g" -e "s#$host/[^ ;]*#<the zlib wheel>#g" \
+  -e "s#$SRC_DIR#<the source>#g" "$PREFIX/lib/libhdf5.settings"  # 1.14's names the build tree too
 sed -i -E "s#-l$host/[^ ]*##g; s#$host/[^ ]*##g" "$PREFIX"/lib/pkgconfig/*.pc
 find "$PREFIX/lib/cmake" -name '*.cmake' -exec sed -i -E "s#$host/[^;\"]*##g; s#;;#;#g; s#\";#\"#g; s#;\"#\"#g" {} +
 if grep -rl "$host\|$SRC_DIR" "$PREFIX/lib/pkgconfig" "$PREFIX/lib/cmake" "$PREFIX/lib/libhdf5.settings"; then
