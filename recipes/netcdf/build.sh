@@ -11,13 +11,16 @@ set -euo pipefail
 # with CMake's FindHDF5, here through the hdf5 wheel's hdf5-config.cmake. DAP4 would be on
 # whenever HDF5 is; it is kept off (its XML parser would be the bundled tinyxml2, C++).
 hdf5="$("$PKG_CONFIG" --variable=prefix hdf5)"
+# libhdf5's byte-range driver (H5FDhttp.c) includes curl/curl.h, but only the netcdf target links
+# CURL::libcurl and gets its include folder: give the curl wheel's to every target
+export CFLAGS="${CFLAGS:-} $("$PKG_CONFIG" --cflags-only-I libcurl)"
 cmake -S . -B _build -G Ninja \
   -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_INSTALL_PREFIX="$PREFIX" \
   -DCMAKE_INSTALL_LIBDIR=lib \
   -DBUILD_SHARED_LIBS=ON \
   -DNETCDF_ENABLE_NETCDF4=ON -DNETCDF_ENABLE_HDF5=ON -DHDF5_ROOT="$hdf5" \
-  -DZLIB_ROOT="$("$PKG_CONFIG" --variable=prefix zlib)" \
+  -DZLIB_ROOT="$("$PKG_CONFIG" --variable=prefix zlib)" -DCURL_ROOT="$("$PKG_CONFIG" --variable=prefix libcurl)" \
   -DNETCDF_ENABLE_DAP=ON -DNETCDF_ENABLE_DAP2=ON -DNETCDF_ENABLE_DAP4=OFF -DNETCDF_ENABLE_BYTERANGE=ON \
   -DNETCDF_ENABLE_LIBXML2=OFF \
   -DNETCDF_ENABLE_NCZARR=ON -DNETCDF_ENABLE_NCZARR_ZIP=OFF -DNETCDF_ENABLE_S3=OFF \
