@@ -35,6 +35,14 @@ cmake -S . -B _build -G Ninja \
   -DNETCDF_ENABLE_TESTS=OFF -DNETCDF_ENABLE_EXAMPLES=OFF -DNETCDF_ENABLE_DOXYGEN=OFF \
   -DNETCDF_ENABLE_FILTER_TESTING=OFF -DNETCDF_ENABLE_DAP_REMOTE_TESTS=OFF \
   -DNETCDF_ENABLE_EXTREME_NUMBERS=OFF
+# 4.10 compiles a filter-plugin search path into the library even with plugins off, led by
+# <install prefix>/hdf5/lib/plugin (this build's folder), and names it as the install folder:
+# HDF5's platform default, /usr/local/hdf5/lib/plugin, in both
+sed -i -E -e "s#(NETCDF_PLUGIN_SEARCH_PATH \")$PREFIX/hdf5/lib/plugin:#\1#" \
+  -e "s#$PREFIX/hdf5/lib/plugin#/usr/local/hdf5/lib/plugin#g" _build/config.h
+if grep -q "$(dirname "$PREFIX")" _build/config.h; then
+  echo "build paths left in _build/config.h" >&2; grep "$(dirname "$PREFIX")" _build/config.h >&2; exit 1
+fi
 cmake --build _build -j "$CPU_COUNT"
 cmake --install _build
 
