@@ -110,7 +110,7 @@ class State:
     rounds: int = 0
     wall_s: float = 0.0
     compile_s: float = 0.0
-    #: PR number -> what its failed check built from (head commit, dependencies' wheels): the
+    #: PR number -> what its failed check built from (merge with main, dependencies' wheels): the
     #: same inputs are not built again, as CI runs a PR's check once per push
     failed_checks: dict[str, str] = field(default_factory=dict)
 
@@ -524,15 +524,24 @@ class Driver:
         if not folders or not self.pr_builds:
             log.add("checked", f"#{pr.number}: {'no recipe to build' if not folders else 'not built (--no-pr-builds)'}")
             return True
+        # what merging would make, as GitHub's refs/pull/N/merge: the branch with main's
+        # changes since it was cut (the migrations merged meanwhile, their pins), so the check
+        # builds what publishing after the merge builds
+        merged = self._git("merge-tree", "--write-tree", "HEAD", pr.head_sha, check=False)
+        if merged.returncode != 0:
+            log.add("problems", f"#{pr.number} {pr.head}: conflicts with {self.default_branch()}, not merged "
+                                "(a maintainer updates the branch)")
+            return False
+        tree_id = merged.stdout.split()[0]
         s = self.settings()
         scratch = self.scratch()
         shutil.rmtree(scratch, ignore_errors=True)
         tree = scratch / "tree"
         tree.mkdir(parents=True)
         rel = s.recipes.resolve().relative_to(self.repo).as_posix()
-        paths = [rel] + (["farm.toml"] if self._git("cat-file", "-e", f"{pr.head_sha}:farm.toml",
+        paths = [rel] + (["farm.toml"] if self._git("cat-file", "-e", f"{tree_id}:farm.toml",
                                                     check=False).returncode == 0 else [])
-        archive = subprocess.run(["git", "-C", str(self.repo), "archive", "--format=tar", pr.head_sha, *paths],
+        archive = subprocess.run(["git", "-C", str(self.repo), "archive", "--format=tar", tree_id, *paths],
                                  capture_output=True, check=True).stdout
         subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
         wheelhouse, work = scratch / "wheelhouse", scratch / "work"
@@ -641,9 +650,9 @@ class Driver:
             ref = parse_branch(pr.head)
             self.inputs[pr.number] = self.check_inputs(pr, below)
             if self.state.failed_checks.get(str(pr.number)) == self.inputs[pr.number]:
-                log.add("waiting", f"#{pr.number} {pr.head}: its check failed on this commit with these "
-                                   "dependencies; a new commit on the branch, or a dependency's new wheel, "
-                                   "checks it again")
+                log.add("waiting", f"#{pr.number} {pr.head}: its check failed on this merge with main and "
+                                   "these dependencies; a new commit on the branch or main, or a dependency's "
+                                   "new wheel, checks it again")
             elif first:
                 log.add("waiting", f"#{pr.number} {pr.head}: checked after #{', #'.join(map(str, first))} "
                                    "(a dependency's PR) is merged and published")
@@ -656,12 +665,14 @@ class Driver:
         return out
 
     def check_inputs(self, pr: PullRequest, below: set[str]) -> str:
-        """What a PR's check builds from: its head commit and its dependencies' wheels."""
+        """What a PR's check builds from: its merge with main (a tree) and its dependencies' wheels."""
+        merged = self._git("merge-tree", "--write-tree", "HEAD", pr.head_sha, check=False)
+        tree = merged.stdout.split()[0] if merged.returncode == 0 and merged.stdout.strip() else pr.head_sha
         s = self.settings()
         own = tuple(re.sub(r"[-_.]+", "_", s.dist_name(d)).lower() + "-" for d in below)
         wheels = sorted(w.name for w in s.wheelhouse.glob("*.whl") if w.name.lower().startswith(own)) \
             if own and s.wheelhouse.is_dir() else []
-        return hashlib.sha256("\n".join([pr.head_sha, *wheels]).encode()).hexdigest()
+        return hashlib.sha256("\n".join([tree, *wheels]).encode()).hexdigest()
 
     def merge(self, pr: PullRequest, log: RoundLog) -> None:
         head = self.git("rev-parse", f"refs/heads/{pr.head}")

@@ -192,11 +192,32 @@ def test_a_failed_check_is_not_built_again_until_its_branch_or_dependencies_move
     restarted.load_state()
     log = rounds.RoundLog()
     assert restarted.ready(forge.list_prs("farm-bot/"), log) == []
-    assert log.of("waiting") == [f"#{pr.number} {branch}: its check failed on this commit with these dependencies; "
-                                 "a new commit on the branch, or a dependency's new wheel, checks it again"]
+    assert log.of("waiting") == [f"#{pr.number} {branch}: its check failed on this merge with main and these "
+                                 "dependencies; a new commit on the branch or main, or a dependency's new wheel, "
+                                 "checks it again"]
 
     forge.commit_files(branch, "rz: mend the build", [FileChange(script, (repo / script).read_text())])
     fixed = forge.list_prs("farm-bot/")
     assert [p.number for p in restarted.ready(fixed, rounds.RoundLog())] == [pr.number]
     assert restarted.check(fixed[0], rounds.RoundLog())
     assert restarted.state.failed_checks == {}
+
+
+def test_a_check_builds_the_merge_with_main_and_a_conflict_is_a_problem(tmp_path: Path, upstream: Any) -> None:
+    """As GitHub's refs/pull/N/merge: main's changes since the branch was cut are in what the
+    check builds, and a branch that no longer merges is not built at all."""
+    repo = faults.make_farm(tmp_path / "farm", upstream, "small")
+    forge = LocalForge(repo)
+    branch, script = "farm-bot/update/rz", "recipes/rz/build.sh"
+    original = (repo / script).read_text()
+    forge.create_branch(branch, "main")
+    forge.commit_files(branch, "rz: one way", [FileChange(script, original.replace("set -euo pipefail", "set -eu"))])
+    pr = forge.open_pr(branch, "main", "rz: change", "")
+    (repo / script).write_text(original.replace("set -euo pipefail", "set -e"))
+    faults.git(repo, "commit", "-qam", "rz: another way, on main")
+    driver = rounds.Driver(repo)
+    driver.state_dir.mkdir(parents=True)
+    log = rounds.RoundLog()
+    assert not driver.check(forge.list_prs("farm-bot/")[0], log)
+    assert log.of("problems") == [f"#{pr.number} {branch}: conflicts with main, not merged (a maintainer updates "
+                                  "the branch)"]
