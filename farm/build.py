@@ -364,9 +364,10 @@ class Builder:
                 host_line=self._host_line(recipe), providers={d.name: d.sonames for d, _ in deps if d.runtime},
                 allowed=[*policy_whitelist(recipe.platform.arch), *driver,
                          *(p.allowed_libraries if (p := self.catalog.pins.platforms.get(recipe.platform.name)) else ())],
-                forbidden=[str(s.work), str(tree.root), str(s.root), str(s.cache), os.path.expanduser("~/")],
+                forbidden=[str(s.work), str(tree.root), str(s.root), str(s.cache)],
                 farm_libraries=self.farm_libraries(recipe), never_shipped=self.never_shipped(),
                 grafts=recipe.grafts, build_line=self._line(recipe, ("build", "grafts")),
+                home=os.path.expanduser("~/"),
             )
             if report.errors:
                 raise LinkError(f"{recipe.name}: link check failed:\n" + "\n".join("  " + e for e in report.errors))

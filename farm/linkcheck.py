@@ -29,10 +29,13 @@ def check_wheel(wheel: Path, work: Path, *, recipe: str, recipe_file: Path, host
                 providers: Mapping[str, Sequence[str]], allowed: Iterable[str],
                 forbidden: Iterable[str], farm_libraries: Mapping[str, str] | None = None,
                 never_shipped: Mapping[str, str] | None = None, grafts: Iterable[str] = (),
-                build_line: str = "") -> LinkReport:
+                build_line: str = "", home: str = "") -> LinkReport:
     """``providers``: host dependency name -> sonames its wheel provides.
 
     ``forbidden``: strings (build paths) that must appear in no shipped file.
+    ``home``: the builder's home folder (``/root/``): a path in it must appear in no shipped
+    file either, where it is one: where it starts a path (not inside a word such as GDAL's
+    ``/path/to/root/dir``) or names a hidden folder in it (``-I/root/.pyenv/...``).
     ``farm_libraries``: soname -> the recipe providing it; no copy of one may ship in this
     wheel (auditwheel grafts a library it found on the machine as ``libz-<hash>.so.1.2.13``).
     ``never_shipped``: soname -> whose it is (an external wheel, the NVIDIA driver): linked
@@ -47,6 +50,8 @@ def check_wheel(wheel: Path, work: Path, *, recipe: str, recipe_file: Path, host
     used: set[str] = set()
     errors: list[str] = []
     needles = [f.encode() for f in forbidden if f]
+    at_home = re.compile(rb"(?<![A-Za-z0-9._/-])" + re.escape(home.encode()) + rb"|" + re.escape(home.encode())
+                         + rb"\.") if home.strip("/") else None
     # every member is read once, from the archive: nothing is unpacked, no file read twice
     with zipfile.ZipFile(wheel) as zf:
         members = sorted((i for i in zf.infolist() if not i.is_dir()), key=lambda i: i.filename)
@@ -64,6 +69,8 @@ def check_wheel(wheel: Path, work: Path, *, recipe: str, recipe_file: Path, host
             for needle in needles:
                 if needle in data:
                     errors.append(f"{rel} contains the build path {needle.decode()}; the file is not relocatable")
+            if at_home is not None and at_home.search(data) is not None:
+                errors.append(f"{rel} contains a path in the builder's home folder {home}; the file is not relocatable")
             info = None if stat.S_ISLNK(member.external_attr >> 16) else read_elf_bytes(data, f"{wheel.name}:{rel}")
             if info is not None:
                 errors += _elf_errors(rel, info, stems, by_soname, own, allowed_set, used, recipe_file, host_line)

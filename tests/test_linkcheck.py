@@ -65,3 +65,18 @@ def test_a_declared_graft_passes_and_only_that_one(tmp_path: Path) -> None:
     assert len(report.errors) == 1, report.errors
     assert report.errors[0].startswith("wheelfarm_bar.libs/libtinfo-5c197479.so.6.4 was grafted")
     assert "build.grafts (recipes/bar/recipe.yaml:20)" in report.errors[0]
+
+
+def test_a_path_in_the_home_folder_is_caught_and_a_word_that_contains_it_is_not(tmp_path: Path) -> None:
+    def errors(text: bytes) -> tuple[str, ...]:
+        wheel = tmp_path / "wheelfarm_bar-1.0-py3-none-linux_x86_64.whl"
+        with zipfile.ZipFile(wheel, "w") as zf:
+            zf.writestr("wheelfarm/bar/lib/strings.txt", text)
+        return check_wheel(wheel, tmp_path / "work", recipe="bar", recipe_file=Path("r.yaml"), host_line="1",
+                           providers={}, allowed=[], forbidden=[], home="/root/").errors
+
+    assert errors(b"usage: %s{/path/to/root/dir}[/optional_key]\0") == ()  # GDAL's help text
+    assert errors(b"\0/root/project/share\0") != ()
+    assert errors(b"-I/root/.pyenv/versions/3.11/include") != ()
+    assert errors(b"x/root/.cache/y") == ("wheelfarm/bar/lib/strings.txt contains a path in the builder's home "
+                                          "folder /root/; the file is not relocatable",)
