@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 set -euo pipefail
-# Autotools, as Debian builds it: libwebp, libwebpdemux and libwebpmux (1.2.4 keeps sharpyuv,
-# the sharp RGB->YUV converter, inside libwebp; it is its own libsharpyuv only from 1.3.0).
+# Autotools, as Debian builds it: libwebp, libwebpdemux, libwebpmux and libsharpyuv (the sharp
+# RGB->YUV converter, its own library since 1.3.0, which libwebp links).
 # Not built: libwebpdecoder (a decode-only copy of libwebp) and libwebpextras.
 # The tools read and write PNM/PAM/BMP/raw TIFF only: PNG, JPEG, TIFF and GIF support would
 # link libpng, libjpeg, libtiff and giflib; vwebp and the animation tools need OpenGL/SDL.

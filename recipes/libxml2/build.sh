@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 set -euo pipefail
 # zlib (gzip-compressed documents) through the zlib wheel; iconv is the C library's.
-# Off: liblzma and ICU (undeclared libraries), readline/history (xmllint's shell), the
-# Python bindings (a separate concern from the library wheel).
-./configure --prefix="$PREFIX" --enable-shared --disable-static \
-  --with-zlib --without-lzma --without-icu --with-iconv \
+# Off: ICU (undeclared), readline/history (xmllint's shell), the Python bindings (a separate
+# concern from the library wheel); 2.14 dropped liblzma support. --sysconfdir=/etc: the
+# default system catalog is /etc/xml/catalog, as everywhere, not a path in this build's prefix.
+./configure --prefix="$PREFIX" --sysconfdir=/etc --enable-shared --disable-static \
+  --with-zlib --without-icu --with-iconv \
   --without-python --without-readline --without-history \
   --with-threads --with-modules
 make -j"$CPU_COUNT"

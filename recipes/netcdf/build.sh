@@ -7,31 +7,42 @@ set -euo pipefail
 # zstd: the machine's would be linked) and libzip, the filter plugins, NCZarr on S3, HDF4,
 # PnetCDF/MPI, tests, examples, docs.
 
-# 4.9.0's CMake names the library libnetcdf.so.19} (upstream issue 2390; Debian's fix)
-sed -i 's/^SET(netCDF_LIB_VERSION 19})$/SET(netCDF_LIB_VERSION 19)/' CMakeLists.txt
-grep -q '^SET(netCDF_LIB_VERSION 19)$' CMakeLists.txt
-
+# 4.10 names its options NETCDF_* (the old ENABLE_* are deprecated aliases) and finds HDF5
+# with CMake's FindHDF5, here through the hdf5 wheel's hdf5-config.cmake. DAP4 would be on
+# whenever HDF5 is; it is kept off (its XML parser would be the bundled tinyxml2, C++).
 hdf5="$("$PKG_CONFIG" --variable=prefix hdf5)"
-# HDF5 by its files, not FindHDF5: netCDF's feature checks (check_library_exists) need a
-# library file, not the imported target that hdf5-config.cmake defines
+# libhdf5's byte-range driver (H5FDhttp.c) includes curl/curl.h, but only the netcdf target links
+# CURL::libcurl and gets its include folder: give the curl wheel's to every target
+export CFLAGS="${CFLAGS:-} $("$PKG_CONFIG" --cflags-only-I libcurl)"
 cmake -S . -B _build -G Ninja \
   -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_INSTALL_PREFIX="$PREFIX" \
   -DCMAKE_INSTALL_LIBDIR=lib \
   -DBUILD_SHARED_LIBS=ON \
-  -DENABLE_NETCDF_4=ON -DENABLE_HDF5=ON \
-  -DHDF5_C_LIBRARY="$hdf5/lib/libhdf5.so" -DHDF5_HL_LIBRARY="$hdf5/lib/libhdf5_hl.so" \
-  -DHDF5_INCLUDE_DIR="$hdf5/include" \
-  -DENABLE_DAP=ON -DENABLE_DAP2=ON -DENABLE_DAP4=OFF -DENABLE_BYTERANGE=ON \
-  -DENABLE_LIBXML2=OFF \
-  -DENABLE_NCZARR=ON -DENABLE_NCZARR_S3=OFF -DENABLE_NCZARR_FILTERS=OFF \
+  -DNETCDF_ENABLE_NETCDF4=ON -DNETCDF_ENABLE_HDF5=ON -DHDF5_ROOT="$hdf5" \
+  -DZLIB_ROOT="$("$PKG_CONFIG" --variable=prefix zlib)" -DCURL_ROOT="$("$PKG_CONFIG" --variable=prefix libcurl)" \
+  -DNETCDF_ENABLE_DAP=ON -DNETCDF_ENABLE_DAP2=ON -DNETCDF_ENABLE_DAP4=OFF -DNETCDF_ENABLE_BYTERANGE=ON \
+  -DNETCDF_ENABLE_LIBXML2=OFF \
+  -DNETCDF_ENABLE_NCZARR=ON -DNETCDF_ENABLE_NCZARR_ZIP=OFF -DNETCDF_ENABLE_S3=OFF \
+  -DNETCDF_ENABLE_S3_AWS=OFF -DNETCDF_ENABLE_S3_INTERNAL=OFF \
+  -DNETCDF_ENABLE_FILTER_SZIP=OFF -DNETCDF_ENABLE_FILTER_BZ2=OFF -DNETCDF_ENABLE_FILTER_BLOSC=OFF \
+  -DNETCDF_ENABLE_FILTER_ZSTD=OFF \
   -DCMAKE_DISABLE_FIND_PACKAGE_Szip=ON -DCMAKE_DISABLE_FIND_PACKAGE_Bz2=ON \
   -DCMAKE_DISABLE_FIND_PACKAGE_Blosc=ON -DCMAKE_DISABLE_FIND_PACKAGE_Zstd=ON \
   -DCMAKE_DISABLE_FIND_PACKAGE_Zip=ON \
-  -DENABLE_PLUGINS=OFF -DPLUGIN_INSTALL_DIR=NO \
-  -DENABLE_HDF4=OFF -DENABLE_PNETCDF=OFF -DENABLE_PARALLEL4=OFF \
-  -DENABLE_TESTS=OFF -DENABLE_EXAMPLES=OFF -DENABLE_DOXYGEN=OFF -DENABLE_FILTER_TESTING=OFF \
-  -DENABLE_DAP_REMOTE_TESTS=OFF -DENABLE_EXTREME_NUMBERS=OFF
+  -DNETCDF_ENABLE_PLUGINS=OFF -DNETCDF_PLUGIN_INSTALL=NO \
+  -DNETCDF_ENABLE_HDF4=OFF -DNETCDF_ENABLE_PNETCDF=OFF -DNETCDF_ENABLE_PARALLEL4=OFF \
+  -DNETCDF_ENABLE_TESTS=OFF -DNETCDF_ENABLE_EXAMPLES=OFF -DNETCDF_ENABLE_DOXYGEN=OFF \
+  -DNETCDF_ENABLE_FILTER_TESTING=OFF -DNETCDF_ENABLE_DAP_REMOTE_TESTS=OFF \
+  -DNETCDF_ENABLE_EXTREME_NUMBERS=OFF
+# 4.10 compiles a filter-plugin search path into the library even with plugins off, led by
+# <install prefix>/hdf5/lib/plugin (this build's folder), and names it as the install folder:
+# HDF5's platform default, /usr/local/hdf5/lib/plugin, in both
+sed -i -E -e "s#(NETCDF_PLUGIN_SEARCH_PATH \")$PREFIX/hdf5/lib/plugin:#\1#" \
+  -e "s#$PREFIX/hdf5/lib/plugin#/usr/local/hdf5/lib/plugin#g" _build/config.h
+if grep -q "$(dirname "$PREFIX")" _build/config.h; then
+  echo "build paths left in _build/config.h" >&2; grep "$(dirname "$PREFIX")" _build/config.h >&2; exit 1
+fi
 cmake --build _build -j "$CPU_COUNT"
 cmake --install _build
 

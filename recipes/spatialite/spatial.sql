@@ -1,5 +1,8 @@
 -- Each check raises "integer overflow" when it fails: sqlite3 -bail then exits non-zero.
 .headers off
+-- SQLite's shell (3.53 here; 3.40 did not) opens databases with an untrusted schema unless --unsafe-testing; the
+-- triggers AddGeometryColumn writes call SpatiaLite's functions, as every library user's do
+PRAGMA trusted_schema = ON;
 .mode list
 SELECT 'versions', spatialite_version(), proj_version(), geos_version(), rttopo_version(), freexl_version(), libxml2_version();
 SELECT 'features', CASE WHEN HasProj() AND HasGeos() AND HasRtTopo() AND HasFreeXL() AND HasLibXML2()
