@@ -33,9 +33,10 @@ def check_wheel(wheel: Path, work: Path, *, recipe: str, recipe_file: Path, host
     """``providers``: host dependency name -> sonames its wheel provides.
 
     ``forbidden``: strings (build paths) that must appear in no shipped file.
-    ``home``: the builder's home folder (``/root/``): a path in it must appear in no shipped
-    file either, where it is one: where it starts a path (not inside a word such as GDAL's
-    ``/path/to/root/dir``) or names a hidden folder in it (``-I/root/.pyenv/...``).
+    ``home``: the builder's home folder (``~/`` expanded): a path in it must appear in no
+    shipped file either, where it is one: where it starts a path (not inside a longer path
+    that merely contains the folder's name, as GDAL's help text does) or names a hidden
+    folder in it (``-I<home>.pyenv/...``).
     ``farm_libraries``: soname -> the recipe providing it; no copy of one may ship in this
     wheel (auditwheel grafts a library it found on the machine as ``libz-<hash>.so.1.2.13``).
     ``never_shipped``: soname -> whose it is (an external wheel, the NVIDIA driver): linked
