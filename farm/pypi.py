@@ -91,8 +91,8 @@ def _sdist_key(file: str) -> tuple[str, Version] | None:
 
 
 def _same_sdist(file: str, names: Iterable[str]) -> str | None:
-    """The file that is ``file``'s sdist under PEP 625's name (``GDAL-3.13.3.tar.gz`` is
-    published as ``gdal-3.13.3.tar.gz`` since 3.10): same project and version, as tar.gz."""
+    """The file that is ``file``'s sdist under PEP 625's name (GDAL's bindings were
+    ``GDAL-3.6.2.tar.gz``, 3.13.3 is ``gdal-3.13.3.tar.gz``): same project and version, as tar.gz."""
     want = _sdist_key(file)
     if want is None:
         return None
