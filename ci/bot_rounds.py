@@ -373,16 +373,17 @@ class Driver:
         catalog = Catalog.from_settings(self.settings())
         return facts_graph(read_facts(catalog.documents, catalog.pins, current()))
 
-    def pending(self) -> tuple[list[tuple[str, str, str]], list[str]]:
+    def pending(self) -> tuple[list[tuple[str, str, str]], list[tuple[str, str]]]:
         """(recipe, dist, version) of every recipe whose wheel the index lacks, dependencies first;
-        and those not built again because a failure record for that version is in the index."""
+        and (recipe, version) of those not built again because a failure record for that version
+        is in the index."""
         s = self.settings()
         catalog = Catalog.from_settings(s)
         facts = read_facts(catalog.documents, catalog.pins, current())
         reader = IndexReader(str(s.index))
         graph = facts_graph(facts)
         out: list[tuple[str, str, str]] = []
-        failed: list[str] = []
+        failed: list[tuple[str, str]] = []
         for name in (n for wave in graph.waves() for n in wave):
             f = facts.get(name)
             if f is None or f.error is not None or f.rendered is None or f.rendered.skip:
@@ -394,7 +395,7 @@ class Driver:
             except InvalidVersion:
                 continue
             if reader.failure(dist, Version(version)) is not None:
-                failed.append(f"{name} {version}")
+                failed.append((name, version))
                 continue
             out.append((name, dist, version))
         return out, failed
@@ -421,13 +422,15 @@ class Driver:
 
     def publish(self, log: RoundLog, labels: Mapping[str, str]) -> None:
         todo, failed = self.pending()
-        for item in failed:
-            note = f"not built again: the build of {item} failed (its record is in the index's failures/)"
+        for name, version in failed:
+            note = f"not built again: the build of {name} {version} failed (its record is in the index's failures/)"
             if note not in log.of("problems"):
                 log.add("problems", note)
         self.mark("publish " + (" ".join(f"{n}={v}" for n, _, v in todo) or "-"))
         before = self.index_files()
-        broken: set[str] = set()
+        # what links a build that failed, now or in an earlier round, is not built: it would fail
+        # for want of that wheel, and its record would then outlive the dependency's mend
+        broken: set[str] = {name for name, _ in failed}
         s = self.settings()
         graph = self.graph()
         for name, dist, version in todo:
@@ -759,8 +762,8 @@ class Driver:
         todo, failed = self.pending()
         for name, _, version in todo:
             self.say(f"  not published: {name} {version}")
-        for item in failed:
-            self.say(f"  failed to build: {item}")
+        for name, version in failed:
+            self.say(f"  failed to build: {name} {version}")
 
     def finish(self, converged: bool) -> None:
         self.save_state()

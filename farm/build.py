@@ -234,6 +234,10 @@ class Builder:
                 known = {}  # unreadable: build again, as if there were none
             wheel = s.wheelhouse / known.get("wheel", "")
             if known.get("key") == key and wheel.is_file():
+                # the index has it too, as after a build (a no-op where it does): dependents'
+                # tests install from the index, and a wheel taken from elsewhere (a PR's checked
+                # build) has not been published yet
+                publish(s.index, [wheel])
                 self.reporter.stage_done(recipe.name, "unchanged", 0.0, wheel.name)
                 return BuildResult(recipe.name, dict(recipe.variant), wheel, True)
         tree = BuildTree(build_root(work)).fresh()  # one path length: see farm.reproducible

@@ -200,6 +200,12 @@ class AbiContext:
     dist: str
     #: migration ids already used (active and retired)
     existing: frozenset[str] = frozenset()
+    #: ``pins.yaml`` (relative path and text on the base branch): a bump inside the ABI range
+    #: moves the library's pin there with it, so that dependents build against the new release
+    pins_file: str | None = None
+    pins_text: str = ""
+    #: libraries an active migration pins: their pin moves only when that migration completes
+    migrating: frozenset[str] = frozenset()
 
 
 def abi_crossing(old: Recipe, new: Recipe) -> str | None:
@@ -401,6 +407,11 @@ def update_proposal(recipe: RecipeFacts, path: str, text: str, found: Found, pin
                 notes.append(f"- **ABI boundary**: {crossing}; migration `{recipe.name}-{found.version}` already exists")
         else:
             notes.append(f"- ABI boundary: {crossing}; no recipe links {recipe.name}, so nothing to rebuild")
+    elif crossing is None and recipe.rendered is not None and abi is not None:
+        moved = _follow_pin(recipe.name, str(found.version), recipe.rendered.max_pin, pins, abi)
+        if moved is not None:
+            changes.append(moved[0])
+            notes.append(moved[1])
     source = found.source if found.debian is None or orig is None else found.source.rsplit(", in ", 1)[0] + \
         f", in {orig.suite}"
     body = _body(
@@ -416,6 +427,27 @@ def update_proposal(recipe: RecipeFacts, path: str, text: str, found: Found, pin
         message=f"{recipe.name}: update to {found.version}\n\nFarm-Bot: update {recipe.name}",
         changes=tuple(changes),
     )
+
+
+def _follow_pin(name: str, version: str, max_pin: str, pins: Pins, abi: AbiContext) -> tuple[FileChange, str] | None:
+    """The pin moved to a bump inside its ABI range, or None where the pin stays.
+
+    It stays where no pin names the library, where an active migration owns it (its
+    completion moves it), where the pin already is there or newer, and where the pin is on
+    another ABI than the new release (a migration must move it, not a bump).
+    """
+    pin = pins.pins.get(name)
+    if abi.pins_file is None or pin is None or name in abi.migrating:
+        return None
+    try:
+        if Version(pin) >= Version(version) or Version(version) not in SpecifierSet(pin_range(pin, max_pin)):
+            return None
+    except (InvalidVersion, ValueError):
+        return None
+    text = set_in_mapping(abi.pins_text, ("pins",), name, version, abi.pins_file).text
+    note = (f"- pin `pins.{name}` in `{abi.pins_file}`: {pin} -> {version}; inside the ABI range, so "
+            "dependents build against it from now on and nothing is rebuilt")
+    return FileChange(abi.pins_file, text), note
 
 
 def _abi_migration(recipe: RecipeFacts, version: str, pins: Pins, abi: AbiContext) -> Draft | None:

@@ -144,6 +144,8 @@ class _Pass:
     act: bool
     #: version checks are on this pass (the bot may open a stuck migration's bump PR itself)
     check_updates: bool = True
+    #: libraries that an active migration pins
+    migrating: frozenset[str] = frozenset()
     pins: Pins = field(init=False)
     facts: dict[str, RecipeFacts] = field(init=False)
     graph: Graph = field(init=False)
@@ -502,8 +504,9 @@ class _Pass:
             self.checked[name] = self.update(name, f)
         return self.checked[name]
 
-    def abi_context(self, name: str, f: RecipeFacts) -> AbiContext:
+    def abi_context(self, name: str, f: RecipeFacts, base_sha: str) -> AbiContext:
         folder = self.settings.migrations
+        pins_file = self.rel(self.settings.pins_file)
         existing = {x.name.rsplit(".", 1)[0] for x in folder.glob("*.y*ml")} if folder.is_dir() else set()
         return AbiContext(
             folder=self.rel(folder),
@@ -512,6 +515,9 @@ class _Pass:
             facts=self.facts,
             dist=f.dist(self.settings.namespace),
             existing=frozenset(existing | retired_ids(folder)),
+            pins_file=pins_file,
+            pins_text=self.read(pins_file, base_sha),
+            migrating=self.migrating,
         )
 
     def update(self, name: str, f: RecipeFacts) -> UpdateReport:
@@ -542,7 +548,7 @@ class _Pass:
             path = self.rel(f.file)
             orig = debian_orig(found.candidates, self.archive) if found.debian is not None else None
             return update_proposal(f, path, self.read(path, base_sha), found, self.pins, self.platform,
-                                   self.fx.download, orig, self.abi_context(name, f), self.fx.pypi_file_url)
+                                   self.fx.download, orig, self.abi_context(name, f, base_sha), self.fx.pypi_file_url)
 
         pr = self.attempt(UPDATE_SCOPE, name, branch, {"version": str(found.version)}, propose)
         error = self.journal.errors.get(UPDATE_SCOPE, {}).get(name) if pr is None else None
@@ -560,7 +566,6 @@ class Runner:
 
     def run(self, *, act: bool = True, migrations: bool = True, updates: bool = True) -> Report:
         """One pass. ``act=False`` only reports (no forge writes, no version checks)."""
-        p = _Pass(self.settings, self.fx, self.platform, act, updates)
         folder = self.settings.migrations
         files = sorted(x for x in folder.glob("*.y*ml") if x.is_file()) if folder.is_dir() else []
         active = frozenset(x.name.rsplit(".", 1)[0] for x in files)
@@ -572,6 +577,8 @@ class Runner:
                 loaded.append(load_migration(file))
             except MigrationError as exc:
                 broken.extend(exc.problems)
+        p = _Pass(self.settings, self.fx, self.platform, act, updates,
+                  frozenset(n for m in loaded for n in m.pins))
         for problem in broken:
             self.fx.log(problem)
         reports: list[MigrationReport] = []

@@ -10,6 +10,7 @@ from bot_fakes import FakeArchive, add_recipe, commit_all, synthetic_recipe
 from test_bot_runner import LINUX, Upstream, merge
 
 from farm.bot.changes import abi_crossing
+from farm.bot.edits import set_in_mapping
 from farm.bot.forge_local import LocalForge
 from farm.bot.index_reader import IndexReader
 from farm.bot.migration import load_migration
@@ -62,6 +63,7 @@ def test_a_repacked_release_makes_the_debian_origin_the_source(farm: Path) -> No
     assert pr is not None and "**Debian repacked this release** (`.dfsg`)" in pr.body
     assert "in **trixie**" in pr.body and "checked by downloading the file and hashing it" in pr.body
     assert "migration" not in pr.meta  # 1.3.1 keeps libz.so.1 and stays in zlib's max_pin range (x)
+    assert branch_pins(forge, "farm-bot/update/zlib")["zlib"] == "1.3.1"  # and so its pin follows
     assert len(forge.list_prs("farm-bot/")) == 1
     # the recipe on the branch is still a valid recipe
     found = lint_text(text, farm / "recipes" / "zlib" / "recipe.yaml", load_pins(farm / "recipes" / "pins.yaml"), LINUX)
@@ -132,13 +134,59 @@ def test_a_bump_past_max_pin_starts_a_migration_in_the_same_pr(farm: Path) -> No
     assert plan.states["fooapp"].reason == "waits for wheelfarm-libfoo 1.1.0 in the index"
 
 
-def test_a_bump_inside_the_abi_range_needs_no_migration(farm: Path) -> None:
+def pin_libfoo(root: Path, version: str) -> None:
+    pins = root / "recipes" / "pins.yaml"
+    pins.write_text(set_in_mapping(pins.read_text(), ("pins",), "libfoo", version, str(pins)).text)
+    commit_all(root, f"pin libfoo {version}")
+
+
+def branch_pins(forge: LocalForge, branch: str) -> dict[str, str]:
+    text = forge.read_file("recipes/pins.yaml", branch)
+    assert text is not None
+    return dict(yaml.safe_load(text)["pins"])
+
+
+def test_a_bump_inside_the_abi_range_needs_no_migration_and_moves_the_pin(farm: Path) -> None:
     foo_farm(farm, "x")
+    pin_libfoo(farm, "1.0.0")
+    before = (farm / "recipes" / "pins.yaml").read_text()
     forge = LocalForge(farm)
     debian_bot(farm, foo_archive(), forge).run(migrations=False)
     pr = forge.find_pr("farm-bot/update/libfoo")
     assert pr is not None and "migration" not in pr.meta and "ABI boundary" not in pr.body
     assert forge.read_file("recipes/migrations/libfoo-1.1.0.yaml", "farm-bot/update/libfoo") is None
+    # dependents build against the new release from the merge on: a farm that builds these
+    # recipes from scratch has no wheel of the old one
+    pins = branch_pins(forge, "farm-bot/update/libfoo")
+    assert pins["libfoo"] == "1.1.0"
+    assert "- pin `pins.libfoo` in `recipes/pins.yaml`: 1.0.0 -> 1.1.0" in pr.body
+    # the rest of the file is as it was, comments included
+    after = forge.read_file("recipes/pins.yaml", "farm-bot/update/libfoo")
+    assert after is not None and after.replace('libfoo: "1.1.0"', 'libfoo: "1.0.0"') == before
+
+
+def test_a_pin_that_a_migration_owns_or_that_is_on_another_abi_stays(farm: Path) -> None:
+    foo_farm(farm, "x.x")
+    pin_libfoo(farm, "0.9.0")  # another ABI than the recipe's 1.0.0: only a migration moves it
+    archive = foo_archive("1.0.3-1")
+    forge = LocalForge(farm)
+    debian_bot(farm, archive, forge).run(migrations=False)
+    pr = forge.find_pr("farm-bot/update/libfoo")
+    assert pr is not None and "pin `pins.libfoo`" not in pr.body
+    assert branch_pins(forge, "farm-bot/update/libfoo")["libfoo"] == "0.9.0"
+    forge.close_pr(pr.number, "test")
+
+    mig = farm / "recipes" / "migrations" / "libfoo-1.0.0.yaml"
+    mig.parent.mkdir(exist_ok=True)
+    mig.write_text('schema_version: 1\nid: libfoo-1.0.0\ncreated: "2026-11-01"\nsummary: libfoo 1.0\n'
+                   'pins:\n  libfoo: "1.0.0"\n')
+    pin_libfoo(farm, "1.0.0")
+    load_migration(mig)
+    archive = foo_archive("1.0.4-1")
+    debian_bot(farm, archive, forge).run(migrations=False)
+    pr = forge.find_pr("farm-bot/update/libfoo")
+    assert pr is not None and pr.meta["version"] == "1.0.4" and "pin `pins.libfoo`" not in pr.body
+    assert branch_pins(forge, "farm-bot/update/libfoo")["libfoo"] == "1.0.0"  # its completion moves it
 
 
 def test_abi_crossing(farm: Path) -> None:

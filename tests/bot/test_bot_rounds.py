@@ -221,3 +221,29 @@ def test_a_check_builds_the_merge_with_main_and_a_conflict_is_a_problem(tmp_path
     assert not driver.check(forge.list_prs("farm-bot/")[0], log)
     assert log.of("problems") == [f"#{pr.number} {branch}: conflicts with main, not merged (a maintainer updates "
                                   "the branch)"]
+
+
+def test_what_links_a_failed_build_is_not_built_nor_recorded_as_failed(
+        tmp_path: Path, upstream: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A dependency whose build failed in an earlier round keeps its dependents unbuilt: built,
+    they would fail for want of its wheel and their records would outlive its mend."""
+    from farm.bot.index_reader import failure_path, record_build_failure
+
+    for key, value in faults.driver_env().items():
+        monkeypatch.setenv(key, value)
+    repo = faults.make_farm(tmp_path / "farm", upstream, "small")  # rb links rz
+    driver = rounds.Driver(repo)
+    driver.state_dir.mkdir(parents=True)
+    todo, failed = driver.pending()
+    versions = {name: (dist, version) for name, dist, version in todo}
+    assert failed == [] and {"rz", "rb"} <= set(versions)
+    index = driver.settings().index
+    record_build_failure(index, *versions["rz"], "ld: undefined reference")
+    log = rounds.RoundLog()
+    driver.publish(log, {})
+    dist, version = versions["rb"]
+    assert not failure_path(index, dist, version).exists()
+    assert f"rb {version}: not built, a dependency failed to build" in log.of("problems")
+    assert f"not built again: the build of rz {versions['rz'][1]} failed (its record is in the index's failures/)" \
+        in log.of("problems")
+    assert not any(line.startswith(("rz ", "rb ")) for line in log.of("built"))

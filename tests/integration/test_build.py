@@ -71,6 +71,24 @@ def test_second_build_is_skipped(farm_root: Path) -> None:
     assert snapshot(farm_root / "wheelhouse", farm_root / "index") == before
 
 
+def test_an_unchanged_wheel_the_index_lacks_is_published(farm_root: Path) -> None:
+    """As a merged PR's checked wheel, taken into the wheelhouse with its key: what links it
+    installs it from the index in its tests, within the same publishing step."""
+    index = farm_root / "index"
+    kept = farm_root / "index-kept"
+    index.rename(kept)
+    try:
+        result = farm(farm_root, "build", "zlib")
+        assert "unchanged" in result.stdout
+        page = json.loads((index / "simple" / "wheelfarm-zlib" / "index.json").read_text())
+        (wheel,) = (farm_root / "wheelhouse").glob(f"wheelfarm_zlib-{ZLIB_VERSION}-*.whl")
+        assert [f["filename"] for f in page["files"]] == [wheel.name]
+        assert (index / "files" / wheel.name).read_bytes() == wheel.read_bytes()
+    finally:
+        shutil.rmtree(index, ignore_errors=True)
+        kept.rename(index)
+
+
 def test_an_unreadable_build_key_means_building_again(farm_root: Path) -> None:
     (key,) = farm_root.rglob("keys/zlib-*.json")
     known = json.loads(key.read_text())
