@@ -13,6 +13,8 @@
 # rounds.log. SEED is copied (hard-linked) in on the first run only; without it, the first
 # publish step builds today's stack first (ci/geo-stack.sh's ~20 minutes and more).
 # STACK_SKIP="<recipes>" leaves recipes out of the run (a commit of the clone says so).
+# Python packages are built for each CPython of recipes/pins.yaml that runs here; with pyenv,
+# PYENV_VERSION selects them (PYENV_VERSION=3.11.7:3.12.1: rasterio 1.5 needs 3.12 or newer).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 [ -x "$here/.venv/bin/python" ] || bash "$here/ci/setup.sh"

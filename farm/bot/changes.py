@@ -22,6 +22,7 @@ from packaging.version import InvalidVersion, Version
 from farm.abi import pin_range
 from farm.bot.edits import (
     EditError,
+    drop_build_history,
     migration_edit,
     replace_item,
     set_build_number,
@@ -367,6 +368,7 @@ def update_proposal(recipe: RecipeFacts, path: str, text: str, found: Found, pin
         found = replace(found, version=Version(orig.upstream))
     new = set_version(text, str(found.version), path).text
     new = set_build_number(new, 0, path).text
+    new = drop_build_history(new, path).text
     try:
         doc = RecipeDocument(Path(path), load_yaml(new, Path(path)))
         rendered = render(doc, pins, platform)

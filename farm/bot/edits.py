@@ -22,6 +22,7 @@ __all__ = [
     "Edited",
     "add_variant_value",
     "bump_build_number",
+    "drop_build_history",
     "migration_edit",
     "replace_item",
     "set_build_number",
@@ -201,6 +202,27 @@ def set_build_number(text: str, number: int, what: str = "recipe.yaml") -> Edite
     if not isinstance(node, yaml.ScalarNode) or not re.fullmatch(r"\d+", node.value):
         raise EditError(f"{what}: build.number is not a literal whole number; the bot only edits literal numbers")
     return set_scalar(text, ("build", "number"), number, what)
+
+
+_HISTORY = re.compile(r"^\s*#\s*\d+\s*:")
+
+
+def drop_build_history(text: str, what: str = "recipe.yaml") -> Edited:
+    """Remove the build number's history (the comments ``# 1: rebuilt against ...`` right above
+    ``build.number``): a new upstream version starts its builds at 0, and the old release's
+    reasons no longer describe what is built. A comment above the first numbered one stays."""
+    node = _find(_compose(text, what), ("build", "number"))
+    if node is None:
+        return Edited(text, None, "")
+    lines = text.splitlines(keepends=True)
+    at = node.start_mark.line  # the line of `number:` (its key starts the line)
+    top = at
+    while top > 0 and lines[top - 1].lstrip().startswith("#"):
+        top -= 1
+    first = next((i for i in range(top, at) if _HISTORY.match(lines[i])), None)
+    if first is None:
+        return Edited(text, None, "")
+    return Edited("".join(lines[:first] + lines[at:]), "".join(lines[first:at]), "")
 
 
 def bump_build_number(text: str, by: int = 1, what: str = "recipe.yaml") -> Edited:

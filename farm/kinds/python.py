@@ -67,7 +67,9 @@ def interpreters(versions: Sequence[str]) -> dict[str, str | None]:
 
     Those not asked yet are asked together, each its own process (a pyenv shim costs a tenth of
     a second to answer), and without the site module (``-I -S``): ``farm build --all`` asks for
-    every variant of every recipe.
+    every variant of every recipe. Each answers with its own executable, which is what is
+    returned: a pyenv shim runs a version only where ``PYENV_VERSION`` (or a version file)
+    selects it, and the build's tools run with an environment of their own.
     """
     pending: dict[str, tuple[str, subprocess.Popen[str]]] = {}
     for version in dict.fromkeys(versions):
@@ -78,11 +80,13 @@ def interpreters(versions: Sequence[str]) -> dict[str, str | None]:
             _FOUND[version] = None
             continue
         pending[version] = (exe, subprocess.Popen(
-            [exe, "-I", "-S", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            [exe, "-I", "-S", "-c", "import sys; print('%d.%d' % sys.version_info[:2]); print(sys.executable)"],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, text=True))
     for version, (exe, probe) in pending.items():
         out, _ = probe.communicate()
-        _FOUND[version] = exe if probe.returncode == 0 and out.strip() == version else None
+        said = out.splitlines()
+        ok = probe.returncode == 0 and said[:1] == [version]
+        _FOUND[version] = ((said[1].strip() if len(said) > 1 and said[1].strip() else exe) if ok else None)
     return {v: _FOUND[v] for v in versions}
 
 

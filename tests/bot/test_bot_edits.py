@@ -10,6 +10,7 @@ from farm.bot.edits import (
     EditError,
     add_variant_value,
     bump_build_number,
+    drop_build_history,
     migration_edit,
     set_build_number,
     set_host_bound,
@@ -63,6 +64,17 @@ def test_bump_keeps_a_trailing_comment_and_quoting() -> None:
         bump_build_number("build:\n  number: ${{ n }}\n")
     assert set_build_number(text, 0).text.startswith("build:\n  number: 0  #")
     assert "number" in quoted
+
+
+def test_a_new_version_drops_the_build_numbers_history_and_keeps_other_comments() -> None:
+    text = ("build:\n  # GDAL's own CMake, every driver with a farm library\n"
+            "  # 1: every driver the registry's GDALs have (where this\n  # release has it)\n"
+            "  # 2: rebuilt against libtiff 4.5.0.post3\n  number: 2\n  script: build.sh\n")
+    out = drop_build_history(set_build_number(text, 0).text).text
+    assert out == "build:\n  # GDAL's own CMake, every driver with a farm library\n  number: 0\n  script: build.sh\n"
+    plain = "build:\n  # the script keeps the data folder\n  number: 3\n"
+    assert drop_build_history(plain).text == plain
+    assert drop_build_history("package: {name: x, version: '1'}\n").text == "package: {name: x, version: '1'}\n"
 
 
 def test_version_is_set_where_it_is_written() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import os
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -203,3 +204,27 @@ def test_an_extension_module_keeps_its_lengths_and_names_its_source_relatively(t
     text = data[64:64 + len(source)].decode()
     assert text.endswith("/demo/_ext.pyx") and set(text[:-len("/demo/_ext.pyx")]) <= {".", "/"}, text
     assert not text.startswith("/")
+
+
+def test_an_interpreter_is_its_own_executable_not_the_shim_that_found_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pyenv shim runs a version only where PYENV_VERSION selects it; the build runs its tools
+    with an environment of its own, so the farm keeps the interpreter the shim ran."""
+    import sys
+
+    from farm.kinds import python as kind
+
+    version = "%d.%d" % sys.version_info[:2]
+    real = subprocess.run([sys.executable, "-I", "-S", "-c", "import sys; print(sys.executable)"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    shim = tmp_path / "bin" / f"python{version}"
+    shim.parent.mkdir()
+    shim.write_text(f'#!/bin/sh\n[ -n "$SELECTED" ] || exit 127\nexec "{real}" "$@"\n')
+    shim.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{shim.parent}:{os.environ['PATH']}")
+    monkeypatch.setenv("SELECTED", "1")
+    monkeypatch.setattr(kind, "_FOUND", {})
+    found = interpreter(version)
+    assert found == real and found != str(shim)
+    monkeypatch.delenv("SELECTED")
+    assert subprocess.run([found, "-c", "pass"]).returncode == 0  # without the selection, as a build runs it
