@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 set -euo pipefail
-# Debian's repack drops these two data files; install the rest of the data folder.
-for f in data/cubewerx_extra.wkt data/ecw_cs.wkt; do
-  [ -f "$f" ] || sed -i "\|^    $f\$|d" gdal.cmake
+# Debian's repack drops these two data files; install the rest of the data folder (GDAL 3.13
+# lists them in ogr/CMakeLists.txt).
+for f in cubewerx_extra.wkt ecw_cs.wkt; do
+  [ -f "ogr/data/$f" ] || sed -i "\|/data/$f\$|d" ogr/CMakeLists.txt
 done
 # Only declared libraries: GDAL_USE_EXTERNAL_LIBS=OFF ignores whatever else the machine
 # has, and each wanted one is named; each is a farm wheel. Every driver that needs nothing

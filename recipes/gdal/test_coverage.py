@@ -57,8 +57,10 @@ for driver, out in (("XLSX", "c.xlsx"), ("ODS", "c.ods"), ("GML", "c.gml"), ("GP
                     ("MapML", "c.mapml"), ("DXF", "c.dxf"), ("JML", "c.jml"),
                     ("FlatGeobuf", "c.fgb"), ("GeoJSONSeq", "c.geojsons"), ("CSV", "c.csv"),
                     ("SQLite", "c.sqlite"), ("GPKG", "c.gpkg"), ("OpenFileGDB", "c.gdb"), ("MVT", "c_mvt")):
+    # DXF takes only its own fields (3.13 refuses any other): the name goes in as its Text
     extra = {"GPX": ["-nlt", "POINT", "-dsco", "GPX_USE_EXTENSIONS=YES"], "CSV": ["-lco", "GEOMETRY=AS_XY"],
-             "MVT": ["-dsco", "MAXZOOM=2"], "DXF": [], "MapML": ["-t_srs", "EPSG:3857"]}.get(driver, [])
+             "MVT": ["-dsco", "MAXZOOM=2"], "MapML": ["-t_srs", "EPSG:3857"],
+             "DXF": ["-sql", "SELECT name AS Text FROM cities"]}.get(driver, [])
     run("ogr2ogr", "-f", driver, *extra, out, pts)
     if driver == "MVT":  # a folder of tiles: the world's one tile at zoom 0 holds all three
         out = os.path.join(out, "0", "0", "0.pbf")
