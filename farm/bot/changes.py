@@ -189,7 +189,8 @@ def completion_proposal(migration: Migration, pins_path: str, pins_text: str, mi
 
 @dataclass(frozen=True)
 class AbiContext:
-    """What a version bump needs to start a migration when it crosses the library's ABI boundary."""
+    """What a version bump needs for the library's ABI: a migration when it crosses the boundary,
+    the pin's move when it stays inside."""
 
     #: the migrations folder, relative to the repository (``recipes/migrations``)
     folder: str

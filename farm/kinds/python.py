@@ -84,9 +84,8 @@ def interpreters(versions: Sequence[str]) -> dict[str, str | None]:
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, text=True))
     for version, (exe, probe) in pending.items():
         out, _ = probe.communicate()
-        said = out.splitlines()
-        ok = probe.returncode == 0 and said[:1] == [version]
-        _FOUND[version] = ((said[1].strip() if len(said) > 1 and said[1].strip() else exe) if ok else None)
+        said, own = (out.splitlines() + ["", ""])[:2]
+        _FOUND[version] = (own.strip() or exe) if probe.returncode == 0 and said.strip() == version else None
     return {v: _FOUND[v] for v in versions}
 
 
