@@ -29,7 +29,14 @@ NEEDLES = [str(ROOT), os.path.expanduser("~") + "/", "/tmp/", "/usr/local/", "/o
 #: (file name prefix, string, why)
 DEFAULTS = [
     ("wheelfarm/gdal/lib/libgdal.so", b"/tmp/%p_wcs.dat", "the WCS driver's default cache file"),
+    # the string alone (NUL on both sides), so a build path under /tmp/ is still found
+    ("wheelfarm/gdal/lib/libgdal.so", b"\0/tmp/\0",
+     "the folder /vsicurl/ trusts a CPL_CURL_HEADER_FILE in (GDAL 3.13, port/cpl_vsil_curl.cpp)"),
     ("wheelfarm/netcdf/lib/libnetcdf.so", b"/tmp/", "netCDF's temporary folder when TMPDIR is unset"),
+    # netCDF 4.10 compiles a plugin search path; the recipe makes it HDF5's platform default
+    ("wheelfarm/netcdf/lib/libnetcdf.so", b"/usr/local/hdf5/lib/plugin", "HDF5's default filter-plugin folder"),
+    ("wheelfarm/netcdf/lib/libnetcdf.settings", b"/usr/local/hdf5/lib/plugin", "the same, in its build summary"),
+    ("wheelfarm/netcdf/bin/nc-config", b"/usr/local/hdf5/lib/plugin", "the same, as nc-config reports it"),
     ("wheelfarm/hdf5/lib/libhdf5.so", b"/usr/local/hdf5/lib/plugin",
      "HDF5's default filter-plugin folder (HDF5_PLUGIN_PATH overrides it), as in every HDF5 build"),
     ("wheelfarm/hdf5/include/H5pubconf.h", b"/usr/local/hdf5/lib/plugin", "the same default, in the header"),
