@@ -386,6 +386,10 @@ def update_proposal(recipe: RecipeFacts, path: str, text: str, found: Found, pin
     notes = [f"- version: {recipe.version} -> {found.version}", *done.notes,
              "- sha256 of each artifact:\n" + "\n".join(done.hashed),
              f"- build number: {recipe.build_number} -> 0"]
+    followed = _follow_requires_python(new, doc, path, found, pins.python)
+    if followed is not None:
+        new = followed[0]
+        notes.append(followed[1])
     if done.stale:
         notes.append("- **not refreshed** (the bot cannot fetch these; check their sha256 or remove them): "
                      + ", ".join(f"`{s}`" for s in done.stale))
@@ -430,6 +434,33 @@ def update_proposal(recipe: RecipeFacts, path: str, text: str, found: Found, pin
         message=f"{recipe.name}: update to {found.version}\n\nFarm-Bot: update {recipe.name}",
         changes=tuple(changes),
     )
+
+
+def _follow_requires_python(text: str, doc: RecipeDocument, path: str, found: Found,
+                            cpythons: Sequence[str]) -> tuple[str, str] | None:
+    """The recipe's ``python.requires`` set to the release's Requires-Python where that drops a
+    CPython of pins.yaml the recipe builds for (its builds there would fail), with the PR's note.
+
+    A release that admits more than the recipe does leaves it alone: a narrower ``requires`` may
+    be a maintainer's choice. None where nothing changes (no ``python`` section, no metadata).
+    """
+    section = doc.data.get("python")
+    if found.requires_python is None or not isinstance(section, Mapping):
+        return None
+    have = section.get("requires")
+    try:
+        upstream = SpecifierSet(found.requires_python)
+        recipe = SpecifierSet(str(have)) if have is not None else SpecifierSet()
+    except ValueError:
+        return None
+    dropped = [c for c in cpythons if Version(c) in recipe and Version(c) not in upstream]
+    if not dropped:
+        return None
+    text = set_in_mapping(text, ("python",), "requires", found.requires_python, path).text
+    what = ", ".join(f"CPython {c}" for c in dropped)
+    note = (f"- `python.requires`: {have if have is not None else '(none)'} -> {found.requires_python}, the "
+            f"release's Requires-Python: no more wheels for {what}; the index keeps the earlier ones")
+    return text, note
 
 
 def _follow_pin(name: str, version: str, max_pin: str, pins: Pins, abi: AbiContext) -> tuple[FileChange, str] | None:

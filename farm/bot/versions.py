@@ -109,6 +109,8 @@ class Found:
     debian: DebianRelease | None = None
     #: every Debian release newer than the recipe, best first (``debian`` is the first)
     candidates: tuple[DebianRelease, ...] = ()
+    #: set by the ``pypi`` source: the release's Requires-Python (its sdist's, else any file's)
+    requires_python: str | None = None
 
 
 @dataclass(frozen=True)
@@ -223,15 +225,36 @@ def _github(repo: str, pattern: str | None, prereleases: bool, http: Http, endpo
     return found, f"GitHub tags of {repo}"
 
 
-def _pypi(project: str, pattern: str | None, prereleases: bool, http: Http, endpoints: Endpoints) -> tuple[list[Version], str]:
+def _requires_python(files: list[Any]) -> str | None:
+    """A release's Requires-Python from its files' records: the sdist's, else the first file's that has one."""
+    records = [f for f in files if isinstance(f, dict) and not f.get("yanked")]
+    for f in sorted(records, key=lambda f: f.get("packagetype") != "sdist"):
+        value = f.get("requires_python")
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
+def _pypi(project: str, pattern: str | None, prereleases: bool, http: Http,
+          endpoints: Endpoints) -> tuple[list[Version], str, dict[Version, str]]:
+    """The project's live releases, where they were found, and each one's Requires-Python."""
     if not endpoints.pypi_api:
         raise VersionCheckError("no package index JSON API configured; pass --pypi-api or configure pip's index-url")
     url = f"{endpoints.pypi_api.rstrip('/')}/pypi/{project}/json"
     data = _get_json(http, url, {"Accept": "application/json"})
     releases = data.get("releases", {}) if isinstance(data, dict) else {}
-    live = ((v, False) for v, files in releases.items()
-            if isinstance(files, list) and files and not all(f.get("yanked") for f in files if isinstance(f, dict)))
-    return _versions(live, pattern, prereleases), f"{project} on the package index"
+    live = {v: files for v, files in releases.items()
+            if isinstance(files, list) and files and not all(f.get("yanked") for f in files if isinstance(f, dict))}
+    found = _versions(((v, False) for v in live), pattern, prereleases)
+    requires: dict[Version, str] = {}
+    for text, files in live.items():
+        value = _requires_python(files)
+        try:
+            if value is not None:
+                requires[Version(text)] = value
+        except InvalidVersion:
+            continue
+    return found, f"{project} on the package index", requires
 
 
 def _listing(url: str, pattern: str | None, prereleases: bool, http: Http) -> tuple[list[Version], str]:
@@ -351,10 +374,11 @@ def newest_version(updates: Mapping[str, Any], current: str, http: Http, endpoin
         re.compile(pattern or "")
     except re.error as exc:
         raise VersionCheckError(f"updates.pattern {pattern!r} is not a regular expression ({exc})") from None
+    requires: dict[Version, str] = {}
     if updates.get("github"):
         found, where = _github(str(updates["github"]), pattern, pre, http, endpoints)
     elif updates.get("pypi"):
-        found, where = _pypi(str(updates["pypi"]), pattern, pre, http, endpoints)
+        found, where, requires = _pypi(str(updates["pypi"]), pattern, pre, http, endpoints)
     elif updates.get("url"):
         found, where = _listing(str(updates["url"]), pattern, pre, http)
     elif updates.get("debian"):
@@ -377,4 +401,6 @@ def newest_version(updates: Mapping[str, Any], current: str, http: Http, endpoin
     except InvalidVersion:
         raise VersionCheckError(f"the recipe's version {current!r} is not a PEP 440 version") from None
     newer = [v for v in found if v > have]
-    return Found(max(newer), where) if newer else None
+    if not newer:
+        return None
+    return Found(max(newer), where, requires_python=requires.get(max(newer)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 
 import yaml
@@ -15,10 +16,11 @@ from farm.bot.forge_local import LocalForge
 from farm.bot.index_reader import IndexReader
 from farm.bot.migration import load_migration
 from farm.bot.runner import Effects, Runner
-from farm.bot.versions import Endpoints
+from farm.bot.versions import Endpoints, Found
 from farm.lint.run import lint_text
 from farm.pins import load_pins
 from farm.settings import load_settings
+from packaging.version import Version
 
 ORIG = b"zlib 1.3.1, repacked without contrib/"
 
@@ -269,3 +271,63 @@ def test_a_bumped_package_index_source_is_hashed_by_the_url_its_project_page_giv
     # without a way to ask the index, the source is left for a person, as before
     left = _hash_urls(text, sources, -1, "recipes/numpy/recipe.yaml", "numpy", "2.4.6", lambda url: iter([b""]))
     assert left.stale == ("pypi:numpy/numpy-2.4.6.tar.gz",) and left.text == text
+
+
+def test_a_release_that_drops_a_cpython_moves_python_requires_with_it() -> None:
+    from farm.bot.changes import _follow_requires_python
+    from farm.locate import load_yaml
+    from farm.recipe.render import RecipeDocument
+
+    path = "recipes/numpy/recipe.yaml"
+    text = 'package:\n  name: numpy\n  version: "2.5.5"\npython:\n  requires: ">=3.11"\n  module: numpy\n'
+    doc = RecipeDocument(Path(path), load_yaml(text, Path(path)))
+    found = Found(Version("2.5.5"), "numpy on the package index", requires_python=">=3.12")
+    moved = _follow_requires_python(text, doc, path, found, ("3.11", "3.12", "3.13"))
+    assert moved is not None
+    assert yaml.safe_load(moved[0])["python"] == {"requires": ">=3.12", "module": "numpy"}
+    assert 'requires: ">=3.12"' in moved[0]  # the quoting kept
+    assert ">=3.11 -> >=3.12" in moved[1] and "CPython 3.11" in moved[1] and "CPython 3.12" not in moved[1]
+    # a release admitting more than the recipe, one without metadata, and a non-Python recipe stay
+    wider = replace(found, requires_python=">=3.10")
+    assert _follow_requires_python(text, doc, path, wider, ("3.11", "3.12")) is None
+    assert _follow_requires_python(text, doc, path, replace(found, requires_python=None), ("3.11",)) is None
+    lib = "package:\n  name: zlib\n  version: 1.3.1\n"
+    assert _follow_requires_python(lib, RecipeDocument(Path(path), load_yaml(lib, Path(path))), path, found,
+                                   ("3.11",)) is None
+    # no requires at all admits every CPython: the release's is added
+    bare = "package:\n  name: numpy\n  version: 2.5.5\npython:\n  module: numpy\n"
+    added = _follow_requires_python(bare, RecipeDocument(Path(path), load_yaml(bare, Path(path))), path, found,
+                                    ("3.11", "3.12"))
+    assert added is not None and yaml.safe_load(added[0])["python"]["requires"] == ">=3.12"
+    assert "(none) -> >=3.12" in added[1]
+
+
+def test_a_python_package_bump_takes_the_releases_requires_python(farm: Path) -> None:
+    """The PR for a release that needs a newer CPython than the recipe admits moves
+    ``python.requires`` too, so its build does not fail on the CPython it dropped."""
+    recipe = (Path(__file__).parents[2] / "recipes" / "shapely" / "recipe.yaml").read_text()
+    recipe = recipe.replace("- geos", "- zlib").replace("name: shapely\n  version", "name: pyfoo\n  version")
+    add_recipe(farm, "pyfoo", recipe)
+    commit_all(farm, "pyfoo, a Python package on zlib")
+    up = Upstream()
+    up.pages["http://127.0.0.1:9/pypi/pypi/shapely/json"] = {"info": {}, "releases": {
+        "2.2.0": [{"packagetype": "sdist", "requires_python": ">=3.11"}],
+        "2.3.0": [{"packagetype": "sdist", "requires_python": ">=3.12"}]}}
+    up.files["http://files.invalid/shapely-2.3.0.tar.gz"] = b"shapely 2.3.0"
+    s = load_settings(farm)
+    forge = LocalForge(farm)
+    fx = Effects(forge=forge, index=IndexReader(str(s.index)), http=up.http, download=up.download,
+                 endpoints=Endpoints(github_api="http://127.0.0.1:9/api", pypi_api="http://127.0.0.1:9/pypi"),
+                 debian=FakeArchive(), pypi_file_url=lambda project, file: f"http://files.invalid/{file}")
+    Runner(s, fx, platform=LINUX).run(migrations=False)
+    pr = forge.find_pr("farm-bot/update/pyfoo")
+    assert pr is not None, [p.head for p in forge.list_prs("farm-bot/")]
+    text = forge.read_file("recipes/pyfoo/recipe.yaml", "farm-bot/update/pyfoo")
+    assert text is not None
+    data = yaml.safe_load(text)
+    assert data["context"]["version"] == "2.3.0" and data["python"]["requires"] == ">=3.12"
+    assert data["source"][0]["sha256"] == hashlib.sha256(b"shapely 2.3.0").hexdigest()
+    assert "- `python.requires`: >=3.11 -> >=3.12, the release's Requires-Python: no more wheels for CPython 3.11" \
+        in pr.body
+    found = lint_text(text, farm / "recipes" / "pyfoo" / "recipe.yaml", load_pins(farm / "recipes" / "pins.yaml"), LINUX)
+    assert [d for d in found if d.severity == "error"] == []

@@ -56,6 +56,19 @@ def test_pypi_json_api_skips_yanked_and_empty_releases(static_server: Static) ->
     assert found is not None and found.version == Version("3.30.0")
 
 
+def test_pypi_release_carries_its_requires_python_the_sdists_first(static_server: Static) -> None:
+    static_server.add("/pypi-index/pypi/numpy/json", {"info": {}, "releases": {
+        "2.4.6": [{"packagetype": "sdist", "requires_python": ">=3.11"}],
+        "2.5.5": [{"packagetype": "bdist_wheel", "requires_python": ">=3.12,<3.15"},
+                  {"packagetype": "sdist", "requires_python": ">=3.12"}],
+        "2.6.0rc1": [{"packagetype": "sdist", "requires_python": ">=3.13"}]}})
+    found = newest_version({"pypi": "numpy"}, "1.26.4", http_get(5), endpoints(static_server))
+    assert found is not None and found.version == Version("2.5.5") and found.requires_python == ">=3.12"
+    static_server.add("/pypi-index/pypi/old/json", {"info": {}, "releases": {"1.1": [{"requires_python": None}]}})
+    older = newest_version({"pypi": "old"}, "1.0", http_get(5), endpoints(static_server))
+    assert older is not None and older.requires_python is None
+
+
 def test_url_listing_with_a_pattern(static_server: Static) -> None:
     static_server.add("/libtiff/", '<a href="tiff-4.5.0.tar.gz">x</a> <a href="tiff-4.6.0.tar.gz">'
                                    '<a href="tiff-4.7.0rc1.tar.gz"> <a href="tiff-4.5.1.tar.gz">')
