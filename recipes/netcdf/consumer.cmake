@@ -1,0 +1,10 @@
+# netCDF's own CMake package (netCDFConfig.cmake), as a CMake project finds it
+cmake_minimum_required(VERSION 3.16)
+project(netcdf_consumer C)
+find_package(netCDF REQUIRED CONFIG)
+message(STATUS "netCDF ${netCDF_VERSION}")
+if(NOT netCDF_VERSION VERSION_EQUAL "$ENV{PKG_VERSION}")
+  message(FATAL_ERROR "found netCDF ${netCDF_VERSION}, not $ENV{PKG_VERSION}")
+endif()
+add_executable(test_netcdf test_netcdf.c)
+target_link_libraries(test_netcdf PRIVATE netCDF::netcdf)
